@@ -1,0 +1,264 @@
+"""The command line: options, exit codes, progress and logging over the library.
+
+Exit codes (a contract for scheduled jobs):
+
+* 0: done, everything asked of arXiv was answered;
+* 1: fatal error, nothing written (arXiv unreachable, an unexpected failure);
+* 2: usage error (bad option, unusable list file);
+* 3: partial: arXiv stopped answering (rate limit, lockout); what was fetched is written,
+  the rest is kept from the previous dataset or marked ``failed``, the next run resumes;
+* 4: another run holds the output directory (see ``--wait``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import NoReturn
+
+from pipeline import __version__
+from pipeline.extract import ListError
+from pipeline.fetch import DEFAULT_API_URL
+from pipeline.run import (
+    EXIT_FATAL,
+    EXIT_LOCKED,
+    EXIT_USAGE,
+    RunConfig,
+    run,
+)
+from pipeline.store import LockedError
+
+log = logging.getLogger("pipeline")
+
+RAW_DIR = Path("data/raw")
+DEFAULT_OUT = Path("data/enriched")
+DEFAULT_CACHE = Path("data/cache/arxiv-http.sqlite")
+
+
+class UsageError(Exception):
+    """Bad input from the command line; exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _number(
+    kind: type[float] | type[int],
+    low: float,
+    high: float | None = None,
+) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bound = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({bound})")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="python -m pipeline",
+        description="Turn curated Markdown lists of papers into an enriched arXiv dataset.",
+    )
+    parser.add_argument("--version", action="version", version=f"arxiv-enrich {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
+    )
+
+    run_parser = commands.add_parser(
+        "run",
+        help="fetch the lists' papers from arXiv and write the dataset",
+        description="Read the lists, fetch new or stale papers from arXiv, write Parquet.",
+    )
+    run_parser.add_argument(
+        "lists",
+        nargs="*",
+        type=Path,
+        metavar="LIST",
+        help=f"Markdown lists (default: every *.md in {RAW_DIR}/)",
+    )
+    run_parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"output directory (default: {DEFAULT_OUT}/)",
+    )
+    run_parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        metavar="PATH",
+        help=f"HTTP cache, SQLite (default: {DEFAULT_CACHE})",
+    )
+    run_parser.add_argument(
+        "--api-url",
+        default=os.environ.get("ARXIV_API_URL", DEFAULT_API_URL),
+        metavar="URL",
+        help=f"arXiv query API (default: $ARXIV_API_URL or {DEFAULT_API_URL})",
+    )
+    run_parser.add_argument(
+        "--delay",
+        type=_number(float, 0),
+        default=3.0,
+        metavar="SECONDS",
+        help="least time between the starts of two requests (default: 3)",
+    )
+    run_parser.add_argument(
+        "--batch-size",
+        type=_number(int, 1, 2000),
+        default=100,
+        metavar="N",
+        help="ids per request, 1-2000 (default: 100)",
+    )
+    run_parser.add_argument(
+        "--timeout",
+        type=_number(float, 0.1),
+        default=30.0,
+        metavar="SECONDS",
+        help="limit for one request (default: 30)",
+    )
+    run_parser.add_argument(
+        "--max-retries",
+        type=_number(int, 0, 100),
+        default=5,
+        metavar="N",
+        help="retries of one request before giving up (default: 5)",
+    )
+    run_parser.add_argument(
+        "--max-wait",
+        type=_number(float, 0),
+        default=300.0,
+        metavar="SECONDS",
+        help="longest single wait before a retry; a longer Retry-After means a lockout "
+        "and the run stops asking (default: 300)",
+    )
+    run_parser.add_argument(
+        "--max-age",
+        type=_number(float, 0),
+        default=7.0,
+        metavar="DAYS",
+        help="refetch papers whose data is older than this; 0 refetches all (default: 7)",
+    )
+    run_parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another run to finish instead of exiting with 4",
+    )
+    run_parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar, even on a terminal"
+    )
+    verbosity = run_parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    run_parser.set_defaults(handler=cmd_run)
+    return parser
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stderr,
+        force=True,
+    )
+    if not verbose:
+        for noisy in ("arxiv", "requests_cache", "urllib3", "filelock"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _progress_factory(show_bar: bool) -> Callable[[int, str], Callable[[int], None]]:
+    """A tqdm bar on a terminal; otherwise a log line for every tenth of the work."""
+
+    def make(total: int, unit: str) -> Callable[[int], None]:
+        if show_bar:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit=unit, desc="fetching", leave=False)
+
+            def advance_bar(n: int) -> None:
+                bar.update(n)
+                if bar.n >= total:
+                    bar.close()
+
+            return advance_bar
+        done = 0
+        step = max(1, total // 10)
+
+        def advance_log(n: int) -> None:
+            nonlocal done
+            before, done = done, done + n
+            if done // step != before // step or done >= total:
+                log.info("fetched %d/%d %s", done, total, unit)
+
+        return advance_log
+
+    return make
+
+
+def default_lists() -> tuple[Path, ...]:
+    lists = tuple(sorted(RAW_DIR.glob("*.md")))
+    if not lists:
+        raise UsageError(f"no lists given and no *.md in {RAW_DIR}/")
+    return lists
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _setup_logging(args.verbose, args.quiet)
+    config = RunConfig(
+        lists=tuple(args.lists) or default_lists(),
+        out_dir=args.out,
+        cache_path=args.cache,
+        api_url=args.api_url,
+        delay=args.delay,
+        batch_size=int(args.batch_size),
+        timeout=args.timeout,
+        max_retries=int(args.max_retries),
+        max_wait=args.max_wait,
+        max_age=timedelta(days=args.max_age),
+        wait_for_lock=args.wait,
+        contact=os.environ.get("ARXIV_CONTACT") or None,
+    )
+    show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
+    outcome = run(config, _progress_factory(show_bar))
+    stream = sys.stdout if outcome.exit_code in (0, 3) else sys.stderr
+    print(outcome.message, file=stream)
+    return outcome.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+        return code
+    except (UsageError, ListError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except LockedError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_LOCKED
+    except KeyboardInterrupt:
+        print("interrupted; the previous dataset is untouched", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if getattr(args, "verbose", False):
+            raise
+        print(f"error: {type(err).__name__}: {err} (run with -v for details)", file=sys.stderr)
+        return EXIT_FATAL

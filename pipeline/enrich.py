@@ -1,0 +1,123 @@
+"""Joining the lists' entries with arXiv's papers: statuses, tags, what is kept from before.
+
+Pure functions over records; nothing here touches the network or the disk.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pipeline.extract import Entry, IdSource
+from pipeline.fetch import FetchReport, Paper
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """An entry with the id it resolved to and what became of it."""
+
+    entry: Entry
+    arxiv_id: str | None
+    id_source: IdSource | None
+    match_score: float | None
+    status: str
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """A paper with the tags and sections of the entries that cite it."""
+
+    paper: Paper
+    tags: tuple[str, ...]
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    papers: list[PaperRow]
+    entries: list[EntryRow]
+
+
+def cited_ids(entries: Iterable[Entry]) -> list[str]:
+    """The valid arXiv ids the entries cite, each once, in order of first citation."""
+    return list(dict.fromkeys(e.arxiv_id for e in entries if e.arxiv_id))
+
+
+def ids_to_fetch(
+    wanted: Iterable[str], previous: Mapping[str, Paper], now: datetime, max_age: timedelta
+) -> list[str]:
+    """The ids that are new, or whose data in the previous dataset is older than max_age."""
+    return [i for i in wanted if i not in previous or now - previous[i].fetched_at >= max_age]
+
+
+def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def entry_status(
+    arxiv_id: str | None, entry: Entry, report: FetchReport, papers: Mapping[str, Paper]
+) -> str:
+    if arxiv_id is None:
+        return "invalid_id" if entry.id_error else "no_arxiv_id"
+    if arxiv_id in papers:
+        return "enriched"
+    if arxiv_id in report.invalid:
+        return "invalid_id"
+    if arxiv_id in report.not_found:
+        return "not_found"
+    return "failed"
+
+
+def build_dataset(
+    entries: list[Entry],
+    report: FetchReport,
+    previous: Mapping[str, Paper],
+    resolved: Mapping[tuple[str, int], tuple[str, float]] | None = None,
+) -> Dataset:
+    """The dataset of this run.
+
+    A paper's row comes from this run's answer, or else from the previous dataset (not
+    stale, or not refreshed because the run gave up). ``resolved`` maps an entry
+    ``(list_file, line)`` to an id and score found by title search.
+    """
+    resolved = resolved or {}
+    rows: list[EntryRow] = []
+    for entry in entries:
+        arxiv_id, source, score = entry.arxiv_id, entry.id_source, None
+        if arxiv_id is None and (entry.list_file, entry.line) in resolved:
+            arxiv_id, score = resolved[(entry.list_file, entry.line)]
+            source = "title_search"
+        rows.append(EntryRow(entry, arxiv_id, source, score, "failed"))
+
+    cited = _unique(r.arxiv_id for r in rows)
+    papers: dict[str, Paper] = {}
+    for arxiv_id in cited:
+        paper = report.papers.get(arxiv_id) or previous.get(arxiv_id)
+        if paper is not None:
+            papers[arxiv_id] = paper
+
+    rows = [
+        EntryRow(
+            r.entry,
+            r.arxiv_id,
+            r.id_source,
+            r.match_score,
+            entry_status(r.arxiv_id, r.entry, report, papers),
+        )
+        for r in rows
+    ]
+    citing: dict[str, list[Entry]] = defaultdict(list)
+    for r in rows:
+        if r.arxiv_id is not None:
+            citing[r.arxiv_id].append(r.entry)
+    paper_rows = [
+        PaperRow(
+            paper,
+            _unique(t for e in citing[arxiv_id] for t in e.tags),
+            _unique(e.section for e in citing[arxiv_id]),
+        )
+        for arxiv_id, paper in papers.items()
+    ]
+    return Dataset(paper_rows, rows)

@@ -1,0 +1,259 @@
+"""The HTTP layer: a cached session that paces, bounds and vets what reaches the network.
+
+Three jobs, one class each:
+
+* ``Pacer`` keeps the starts of two network requests at least ``delay`` seconds apart
+  (arXiv's terms of use ask for one request every three seconds).
+* ``GuardedAdapter`` is the transport: it waits for the pacer, applies a timeout to every
+  request and refuses bodies larger than a bound or slower than the timeout in total.
+  Because requests-cache only calls the transport on a cache miss, answers served from
+  the cache are never delayed.
+* ``ApiSession`` is a ``requests_cache.CachedSession`` that names the tool in its
+  User-Agent, sends over-long GET requests as form POSTs, stores only complete,
+  well-formed answers, and raises ``MalformedAnswer`` for a body that is not a whole
+  Atom feed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import requests
+import requests_cache
+from lxml import etree
+from requests.adapters import HTTPAdapter
+from requests_cache.backends.sqlite import SQLiteCache
+
+from pipeline import __version__
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+# Web servers commonly refuse request lines over about 8 KB (HTTP 414).
+DEFAULT_MAX_URL_LENGTH = 4000
+_VERSION = re.compile(r"v\d+$")
+
+
+class MalformedAnswer(requests.RequestException):
+    """An answer that is not a whole, plain Atom feed (truncated, not XML, too large...)."""
+
+
+def user_agent(contact: str | None) -> str:
+    """The User-Agent arXiv asks automated clients to send: the tool and a contact."""
+    agent = f"arxiv-enrich/{__version__} (+https://pypi.org/project/arxiv-enrich/"
+    return f"{agent}; mailto:{contact})" if contact else f"{agent})"
+
+
+class Pacer:
+    """Spaces the starts of successive network requests at least ``delay`` seconds apart."""
+
+    def __init__(
+        self,
+        delay: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.delay = delay
+        self.requests_started = 0
+        self._clock = clock
+        self._sleep = sleep
+        self._last_start: float | None = None
+        self._lock = threading.Lock()
+
+    def wait_for_turn(self) -> None:
+        with self._lock:
+            if self._last_start is not None:
+                remaining = self._last_start + self.delay - self._clock()
+                if remaining > 0:
+                    self._sleep(remaining)
+            self._last_start = self._clock()
+            self.requests_started += 1
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A transport that is paced, always timed out, and bounded in what it reads."""
+
+    def __init__(self, pacer: Pacer, timeout: float, max_body_bytes: int) -> None:
+        super().__init__(max_retries=0)
+        self.pacer = pacer
+        self.timeout = timeout
+        self.max_body_bytes = max_body_bytes
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | None = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        self.pacer.wait_for_turn()
+        started = time.monotonic()
+        response = super().send(
+            request,
+            stream=True,
+            timeout=timeout or self.timeout,
+            verify=verify,
+            cert=cert,
+            proxies=proxies,
+        )
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            response.close()
+            raise MalformedAnswer(f"answer of {declared} bytes is over the limit", request=request)
+        body = bytearray()
+        for chunk in response.raw.stream(64 * 1024, decode_content=True):
+            body += chunk
+            if len(body) > self.max_body_bytes:
+                response.close()
+                raise MalformedAnswer(
+                    f"answer is over the limit of {self.max_body_bytes} bytes", request=request
+                )
+            if time.monotonic() - started > self.timeout:
+                response.close()
+                raise requests.Timeout(f"answer took over {self.timeout:g} s", request=request)
+        response._content = bytes(body)
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return response
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    """What is wrong with an answer, if anything (``problem`` is None for a good one)."""
+
+    problem: str | None
+    malformed: bool = False
+
+
+def asked_ids(request: requests.PreparedRequest) -> list[str]:
+    """The ``id_list`` of a query request, whether sent in the URL or in a POST body."""
+    query = urlsplit(request.url or "").query
+    if request.method == "POST" and request.body:
+        body = request.body if isinstance(request.body, str) else request.body.decode()
+        query = body
+    values = parse_qs(query).get("id_list", [""])
+    return [i for i in values[0].split(",") if i]
+
+
+def _unversioned(arxiv_id: str) -> str:
+    return _VERSION.sub("", arxiv_id.strip())
+
+
+def check_feed(response: requests.Response) -> FeedCheck:
+    """Vet an API answer: a 200 with a whole Atom feed, no error entry, every asked id.
+
+    The XML is parsed strictly (the arxiv package parses in recovery mode, which turns a
+    truncated feed into a shorter, valid-looking one) and a DOCTYPE is refused outright:
+    arXiv never sends one, and entity definitions are how an XML bomb is built.
+    """
+    if response.status_code != 200:
+        return FeedCheck(f"HTTP {response.status_code}")
+    body = response.content
+    try:
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+        )
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError as err:
+        return FeedCheck(f"not well-formed XML ({err})", malformed=True)
+    if getattr(root.getroottree().docinfo, "doctype", ""):
+        return FeedCheck("the answer declares a DOCTYPE", malformed=True)
+    if root.tag != f"{ATOM}feed":
+        return FeedCheck(f"not an Atom feed (root element {root.tag!r})", malformed=True)
+    entries = root.findall(f"{ATOM}entry")
+    if any((e.findtext(f"{ATOM}title") or "").strip() == "Error" for e in entries):
+        return FeedCheck("the API answered with an error entry")
+    if not entries:
+        return FeedCheck("empty feed")
+    returned = {
+        _unversioned((e.findtext(f"{ATOM}id") or "").split("arxiv.org/abs/")[-1]) for e in entries
+    }
+    missing = [i for i in asked_ids(response.request) if _unversioned(i) not in returned]
+    if missing:
+        return FeedCheck(f"{len(missing)} asked-for ids missing")
+    return FeedCheck(None)
+
+
+def is_cacheable(response: requests.Response) -> bool:
+    """requests-cache's filter: only complete, well-formed answers are stored or served."""
+    return check_feed(response).problem is None
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """How the session talks to the network and where it keeps its cache."""
+
+    cache_path: Path | None
+    delay: float = 3.0
+    timeout: float = 30.0
+    expire_after_seconds: float | None = 7 * 24 * 3600
+    contact: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_url_length: int = DEFAULT_MAX_URL_LENGTH
+
+
+class ApiSession(requests_cache.CachedSession):
+    """A cached session for the arXiv API with the guards above.
+
+    ``last_response`` keeps the most recent answer so that callers can read headers
+    (``Retry-After``) that the arxiv client does not pass on with its errors.
+    """
+
+    def __init__(self, settings: SessionSettings) -> None:
+        if settings.cache_path is not None:
+            settings.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            backend: Any = SQLiteCache(str(settings.cache_path))
+        else:
+            backend = "memory"
+        expire = -1 if settings.expire_after_seconds is None else settings.expire_after_seconds
+        super().__init__(
+            backend=backend,
+            expire_after=expire,
+            allowable_methods=("GET", "POST"),
+            allowable_codes=(200,),
+            filter_fn=is_cacheable,
+            stale_if_error=False,
+        )
+        self.api_settings = settings
+        self.pacer = Pacer(settings.delay)
+        adapter = GuardedAdapter(self.pacer, settings.timeout, settings.max_body_bytes)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self.headers["User-Agent"] = user_agent(settings.contact)
+        self.last_response: requests.Response | None = None
+        self.answers_from_cache = 0
+
+    @property
+    def requests_sent(self) -> int:
+        return self.pacer.requests_started
+
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        # The arxiv client sends its own User-Agent with each request; ours names this tool.
+        headers = {
+            k: v for k, v in (kwargs.get("headers") or {}).items() if k.lower() != "user-agent"
+        }
+        headers["User-Agent"] = self.headers["User-Agent"]
+        kwargs["headers"] = headers
+        if method.upper() == "GET" and len(url) > self.api_settings.max_url_length:
+            parts = urlsplit(url)
+            url = urlunsplit(parts._replace(query=""))
+            method = "POST"
+            kwargs["data"] = parts.query
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        response: requests.Response = super().request(method, url, *args, **kwargs)
+        self.last_response = response
+        if getattr(response, "from_cache", False):
+            self.answers_from_cache += 1
+        check = check_feed(response)
+        if check.malformed:
+            raise MalformedAnswer(check.problem, response=response)
+        return response

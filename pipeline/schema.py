@@ -1,0 +1,203 @@
+"""The dataset's schema, declared once: one pyarrow schema per file, with descriptions.
+
+Every writer builds its table from these schemas, the descriptions travel inside the
+Parquet files as field metadata (``description``), and ``docs/schema.md`` is generated
+from them (``python -m pipeline schema``), so code, files and docs cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+STRINGS = pa.list_(pa.string())
+
+ENTRY_STATUSES = ("enriched", "not_found", "invalid_id", "no_arxiv_id", "not_on_arxiv", "failed")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    nullable: bool
+    description: str
+    example: str
+
+
+@dataclass(frozen=True)
+class FileSchema:
+    file: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def arrow(self) -> pa.Schema:
+        return pa.schema(
+            [
+                pa.field(
+                    c.name, c.type, nullable=c.nullable, metadata={"description": c.description}
+                )
+                for c in self.columns
+            ],
+            metadata={"description": self.description},
+        )
+
+
+PAPERS = FileSchema(
+    "papers.parquet",
+    "One row per arXiv paper cited by the lists, with arXiv's metadata at its latest version.",
+    (
+        Column("arxiv_id", pa.string(), False, "arXiv identifier without version.", "1404.0736"),
+        Column("version", pa.int32(), False, "Latest version number on arXiv.", "2"),
+        Column(
+            "title",
+            pa.string(),
+            False,
+            "Title on arXiv, whitespace normalized.",
+            "Distilling the Knowledge in a Neural Network",
+        ),
+        Column(
+            "authors",
+            STRINGS,
+            False,
+            "arXiv's author names, in order.",
+            '["Geoffrey Hinton", "Oriol Vinyals", "Jeff Dean"]',
+        ),
+        Column("abstract", pa.string(), False, "Abstract, whitespace normalized.", "A very..."),
+        Column(
+            "published",
+            UTC_TIMESTAMP,
+            False,
+            "Date of the first version (UTC).",
+            "2015-03-09 15:44:47+00:00",
+        ),
+        Column(
+            "updated",
+            UTC_TIMESTAMP,
+            False,
+            "Date of the latest version (UTC).",
+            "2015-03-09 15:44:47+00:00",
+        ),
+        Column("primary_category", pa.string(), False, "Primary arXiv category.", "stat.ML"),
+        Column(
+            "categories",
+            STRINGS,
+            False,
+            "All arXiv categories, primary first as given.",
+            '["stat.ML", "cs.LG", "cs.NE"]',
+        ),
+        Column("comment", pa.string(), True, "Authors' comment, if any.", "9 pages"),
+        Column("journal_ref", pa.string(), True, "Journal reference, if any.", "NIPS 2014"),
+        Column(
+            "doi",
+            pa.string(),
+            True,
+            "DOI of the published version, if any.",
+            "10.1109/CVPR.2017.634",
+        ),
+        Column(
+            "abs_url",
+            pa.string(),
+            False,
+            "Abstract page of the fetched version.",
+            "https://arxiv.org/abs/1503.02531v1",
+        ),
+        Column(
+            "pdf_url",
+            pa.string(),
+            False,
+            "PDF of the fetched version.",
+            "https://arxiv.org/pdf/1503.02531v1",
+        ),
+        Column(
+            "fetched_at",
+            UTC_TIMESTAMP,
+            False,
+            "When arXiv answered with this data (UTC).",
+            "2026-11-25 12:00:00+00:00",
+        ),
+        Column(
+            "tags",
+            STRINGS,
+            False,
+            "Tags of the entries that cite the paper (【Tag】).",
+            '["Distillation"]',
+        ),
+        Column("sections", STRINGS, False, "Headings the citing entries stand under.", '["2015"]'),
+    ),
+)
+
+ENTRIES = FileSchema(
+    "entries.parquet",
+    "One row per paper entry of the lists, as written, with what became of it.",
+    (
+        Column(
+            "list_file",
+            pa.string(),
+            False,
+            "The list file, as given to the run.",
+            "data/raw/awesome-model-compression.md",
+        ),
+        Column("line", pa.int32(), False, "1-based line number of the entry.", "24"),
+        Column("section", pa.string(), True, "Nearest heading above the entry.", "2014"),
+        Column(
+            "tags",
+            STRINGS,
+            False,
+            "Tags written in the entry (【Tag】).",
+            '["Low Rank Approximation"]',
+        ),
+        Column(
+            "title",
+            pa.string(),
+            True,
+            "Title as written (the link text).",
+            "Exploiting Linear Structure Within ...",
+        ),
+        Column("authors", STRINGS, False, "Author names as written.", '["Emily Denton"]'),
+        Column("url", pa.string(), True, "The entry's link.", "https://arxiv.org/pdf/1404.00736"),
+        Column("raw_id", pa.string(), True, "The arXiv id as written.", "1404.00736"),
+        Column(
+            "arxiv_id",
+            pa.string(),
+            True,
+            "Normalized arXiv id (joins papers.arxiv_id).",
+            "1404.0736",
+        ),
+        Column(
+            "id_fix",
+            pa.string(),
+            True,
+            "Repair applied to the written id.",
+            "1404.00736 -> 1404.0736",
+        ),
+        Column(
+            "id_error",
+            pa.string(),
+            True,
+            "Why the written id cannot exist.",
+            "ids of 0808 have 4 digits after the dot",
+        ),
+        Column(
+            "id_source",
+            pa.string(),
+            True,
+            "Where the id came from: link, text or title_search.",
+            "link",
+        ),
+        Column(
+            "match_score",
+            pa.float64(),
+            True,
+            "Title similarity (0-100) of a title_search match.",
+            "100.0",
+        ),
+        Column(
+            "status", pa.string(), False, "One of: " + ", ".join(ENTRY_STATUSES) + ".", "enriched"
+        ),
+    ),
+)
+
+ALL = (PAPERS, ENTRIES)

@@ -1,0 +1,232 @@
+"""The output directory: typed tables, all-or-nothing commits, the previous dataset, the lock.
+
+A run writes several files (papers, entries, manifest, ...) that must stay consistent with
+each other, and a ``kill -9`` may strike at any moment. So a commit goes in three steps:
+
+1. every new file is written under a temporary name (``.NAME.RUN.tmp``) and fsynced;
+2. a journal (``.commit-RUN.json``) naming those files is written and fsynced: from this
+   moment the run is committed;
+3. each temporary file is renamed over its final name (atomic per file), then the journal
+   is removed.
+
+Before reading or writing, ``recover`` rolls a committed journal forward and deletes
+temporary files of runs that never committed. Every file is thus always whole, and after
+recovery all files belong to the same run. The lock is an ``flock`` (via filelock) on
+``.lock``: the kernel releases it when its holder dies, so a crashed run never blocks the
+next one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import filelock
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.enrich import Dataset
+from pipeline.fetch import Paper
+from pipeline.schema import ENTRIES, PAPERS, FileSchema
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = ".lock"
+MANIFEST = "manifest.json"
+
+
+class LockedError(Exception):
+    """Another run holds the output directory."""
+
+
+class DatasetLock:
+    """Exclusive use of an output directory by one run at a time."""
+
+    def __init__(self, out_dir: Path, wait: bool = False) -> None:
+        self.out_dir = out_dir
+        self._lock = filelock.FileLock(str(out_dir / LOCK_NAME), timeout=-1 if wait else 0)
+
+    def __enter__(self) -> DatasetLock:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire()
+        except filelock.Timeout as err:
+            raise LockedError(
+                f"another run is writing {self.out_dir} (lock {self.out_dir / LOCK_NAME}); "
+                "try again later or pass --wait"
+            ) from err
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def recover(out_dir: Path) -> None:
+    """Finish a committed write that was interrupted; drop files of uncommitted ones."""
+    if not out_dir.is_dir():
+        return
+    for journal in sorted(out_dir.glob(".commit-*.json")):
+        try:
+            moves = json.loads(journal.read_text())
+        except (OSError, ValueError):
+            # The journal itself was not complete: the run never committed.
+            journal.unlink(missing_ok=True)
+            continue
+        for temp, final in moves:
+            if (out_dir / temp).exists():
+                os.replace(out_dir / temp, out_dir / final)
+        _fsync_dir(out_dir)
+        journal.unlink()
+        log.warning("completed an interrupted write of %s", out_dir)
+    for temp in out_dir.glob(".*.tmp"):
+        temp.unlink(missing_ok=True)
+
+
+def commit(out_dir: Path, files: Mapping[str, bytes], run_id: str) -> None:
+    """Replace ``files`` (name -> content) in ``out_dir`` all together (see module doc)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    moves = []
+    for name, data in files.items():
+        temp = f".{name}.{run_id}.tmp"
+        _write_synced(out_dir / temp, data)
+        moves.append((temp, name))
+    journal = out_dir / f".commit-{run_id}.json"
+    _write_synced(out_dir / f".commit-{run_id}.json.tmp", json.dumps(moves).encode())
+    os.replace(out_dir / f".commit-{run_id}.json.tmp", journal)
+    _fsync_dir(out_dir)
+    for temp, final in moves:
+        os.replace(out_dir / temp, out_dir / final)
+    _fsync_dir(out_dir)
+    journal.unlink()
+
+
+def table_bytes(table: pa.Table, run_id: str) -> bytes:
+    """A table as Parquet bytes, stamped with the run that wrote it."""
+    metadata = {**(table.schema.metadata or {}), b"arxiv_enrich.run_id": run_id.encode()}
+    sink = pa.BufferOutputStream()
+    pq.write_table(table.replace_schema_metadata(metadata), sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def to_table(schema: FileSchema, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """A table of ``rows`` (dicts keyed by column name) with exactly ``schema``'s types."""
+    return pa.Table.from_pylist(list(rows), schema=schema.arrow)
+
+
+def paper_record(paper: Paper) -> dict[str, Any]:
+    record = asdict(paper)
+    record["authors"] = list(paper.authors)
+    record["categories"] = list(paper.categories)
+    return record
+
+
+def papers_table(dataset: Dataset) -> pa.Table:
+    return to_table(
+        PAPERS,
+        (
+            {**paper_record(r.paper), "tags": list(r.tags), "sections": list(r.sections)}
+            for r in dataset.papers
+        ),
+    )
+
+
+def entries_table(dataset: Dataset) -> pa.Table:
+    return to_table(
+        ENTRIES,
+        (
+            {
+                "list_file": r.entry.list_file,
+                "line": r.entry.line,
+                "section": r.entry.section,
+                "tags": list(r.entry.tags),
+                "title": r.entry.title,
+                "authors": list(r.entry.authors),
+                "url": r.entry.url,
+                "raw_id": r.entry.raw_id,
+                "arxiv_id": r.arxiv_id,
+                "id_fix": r.entry.id_fix,
+                "id_error": r.entry.id_error,
+                "id_source": r.id_source,
+                "match_score": r.match_score,
+                "status": r.status,
+            }
+            for r in dataset.entries
+        ),
+    )
+
+
+def read_table(path: Path) -> pa.Table | None:
+    """A Parquet file of a previous run, or None when there is none or it is unreadable."""
+    if not path.exists():
+        return None
+    try:
+        return pq.read_table(path)
+    except (OSError, pa.ArrowException) as err:
+        log.warning("ignoring unreadable %s: %s", path, err)
+        return None
+
+
+def read_previous_papers(out_dir: Path) -> dict[str, Paper]:
+    """The papers of the last committed dataset, by id."""
+    table = read_table(out_dir / PAPERS.file)
+    if table is None:
+        return {}
+    fields = set(Paper.__dataclass_fields__)
+    papers = {}
+    for row in table.to_pylist():
+        values = {k: v for k, v in row.items() if k in fields}
+        values["authors"] = tuple(values["authors"] or ())
+        values["categories"] = tuple(values["categories"] or ())
+        papers[row["arxiv_id"]] = Paper(**values)
+    return papers
+
+
+def json_bytes(document: Any) -> bytes:
+    def default(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if is_dataclass(value) and not isinstance(value, type):
+            return asdict(value)
+        if isinstance(value, (set, frozenset, tuple)):
+            return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+    return (json.dumps(document, indent=2, ensure_ascii=False, default=default) + "\n").encode()
+
+
+def write_dataset(
+    out_dir: Path,
+    dataset: Dataset,
+    manifest: Mapping[str, Any],
+    run_id: str,
+    extra: Mapping[str, bytes] | None = None,
+) -> None:
+    """Commit the dataset's files and its manifest (written last) together."""
+    files = {
+        PAPERS.file: table_bytes(papers_table(dataset), run_id),
+        ENTRIES.file: table_bytes(entries_table(dataset), run_id),
+        **(extra or {}),
+        MANIFEST: json_bytes(manifest),
+    }
+    commit(out_dir, files, run_id)
