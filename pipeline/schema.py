@@ -200,4 +200,39 @@ ENTRIES = FileSchema(
     ),
 )
 
-ALL = (PAPERS, ENTRIES)
+AUTHOR_KINDS = (
+    "case_spacing_diacritics",
+    "initials",
+    "misspelling",
+    "different_name",
+    "missing_from_list",
+    "added_in_list",
+    "title_differs",
+)
+
+AUTHOR_FIXES = FileSchema(
+    "author_fixes.parquet",
+    "Every author name (and title) of an entry that differs from arXiv's, classified.",
+    (
+        Column("list_file", pa.string(), False, "The list file, as given to the run.",
+               "data/raw/awesome-model-compression.md"),
+        Column("line", pa.int32(), False, "1-based line number of the entry.", "27"),
+        Column("arxiv_id", pa.string(), False, "The paper the entry cites.", "1412.6550"),
+        Column("position", pa.int32(), True,
+               "1-based position of the author in arXiv's list (in the list's when the "
+               "author is not on arXiv; null for a title).", "1"),
+        Column("listed", pa.string(), True, "Name (or title) as written in the list.",
+               "driana Romero"),
+        Column("on_arxiv", pa.string(), True, "Name (or title) on arXiv.", "Adriana Romero"),
+        Column("kind", pa.string(), False, "One of: " + ", ".join(AUTHOR_KINDS) + ".",
+               "misspelling"),
+        Column("similarity", pa.float64(), False,
+               "Similarity of the two names, 0-100 (rapidfuzz ratio after normalization).",
+               "96.3"),
+        Column("action", pa.string(), False,
+               "fix: `python -m pipeline fix` corrects it; review: for a person to decide.",
+               "fix"),
+    ),
+)
+
+ALL = (PAPERS, ENTRIES, AUTHOR_FIXES)
