@@ -214,25 +214,82 @@ AUTHOR_FIXES = FileSchema(
     "author_fixes.parquet",
     "Every author name (and title) of an entry that differs from arXiv's, classified.",
     (
-        Column("list_file", pa.string(), False, "The list file, as given to the run.",
-               "data/raw/awesome-model-compression.md"),
+        Column(
+            "list_file",
+            pa.string(),
+            False,
+            "The list file, as given to the run.",
+            "data/raw/awesome-model-compression.md",
+        ),
         Column("line", pa.int32(), False, "1-based line number of the entry.", "27"),
         Column("arxiv_id", pa.string(), False, "The paper the entry cites.", "1412.6550"),
-        Column("position", pa.int32(), True,
-               "1-based position of the author in arXiv's list (in the list's when the "
-               "author is not on arXiv; null for a title).", "1"),
-        Column("listed", pa.string(), True, "Name (or title) as written in the list.",
-               "driana Romero"),
+        Column(
+            "position",
+            pa.int32(),
+            True,
+            "1-based position of the author in arXiv's list (in the list's when the "
+            "author is not on arXiv; null for a title).",
+            "1",
+        ),
+        Column(
+            "listed", pa.string(), True, "Name (or title) as written in the list.", "driana Romero"
+        ),
         Column("on_arxiv", pa.string(), True, "Name (or title) on arXiv.", "Adriana Romero"),
-        Column("kind", pa.string(), False, "One of: " + ", ".join(AUTHOR_KINDS) + ".",
-               "misspelling"),
-        Column("similarity", pa.float64(), False,
-               "Similarity of the two names, 0-100 (rapidfuzz ratio after normalization).",
-               "96.3"),
-        Column("action", pa.string(), False,
-               "fix: `python -m pipeline fix` corrects it; review: for a person to decide.",
-               "fix"),
+        Column(
+            "kind", pa.string(), False, "One of: " + ", ".join(AUTHOR_KINDS) + ".", "misspelling"
+        ),
+        Column(
+            "similarity",
+            pa.float64(),
+            False,
+            "Similarity of the two names, 0-100 (rapidfuzz ratio after normalization).",
+            "96.3",
+        ),
+        Column(
+            "action",
+            pa.string(),
+            False,
+            "fix: `python -m pipeline fix` corrects it; review: for a person to decide.",
+            "fix",
+        ),
     ),
 )
 
-ALL = (PAPERS, ENTRIES, AUTHOR_FIXES)
+CHANGED_FIELDS = ("version", "title", "authors", "doi", "journal_ref")
+
+CHANGES = FileSchema(
+    "changes.parquet",
+    "What arXiv changed in a paper since the previous run; appended run after run.",
+    (
+        Column("arxiv_id", pa.string(), False, "The paper.", "1412.6550"),
+        Column(
+            "field", pa.string(), False, "One of: " + ", ".join(CHANGED_FIELDS) + ".", "version"
+        ),
+        Column("old", pa.string(), True, "Value before (lists as JSON arrays).", "3"),
+        Column("new", pa.string(), True, "Value now (lists as JSON arrays).", "4"),
+        Column(
+            "detected_at",
+            UTC_TIMESTAMP,
+            False,
+            "Start of the run that saw it (UTC).",
+            "2026-11-25 03:00:00+00:00",
+        ),
+    ),
+)
+
+REMOVED = FileSchema(
+    "removed.parquet",
+    "Last rows of papers that left the lists (papers.parquet columns plus removed_at).",
+    (
+        *PAPERS.columns,
+        Column(
+            "removed_at",
+            UTC_TIMESTAMP,
+            False,
+            "Start of the run that no longer found the paper in any list (UTC).",
+            "2026-11-25 03:00:00+00:00",
+        ),
+    ),
+)
+
+ALL = (PAPERS, ENTRIES, AUTHOR_FIXES, CHANGES, REMOVED)
