@@ -1,0 +1,109 @@
+"""The output directory: all-or-nothing commits, recovery, previous papers, the lock."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline import store
+from pipeline.enrich import Dataset, PaperRow
+from pipeline.fetch import Paper
+from pipeline.store import DatasetLock, LockedError, commit, read_previous_papers, recover
+
+
+class Crash(Exception):
+    pass
+
+
+def _files(version: str) -> dict[str, bytes]:
+    return {
+        name: f"{name} of run {version}".encode() for name in ("a.parquet", "b.parquet", "m.json")
+    }
+
+
+def _contents(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in ("a.parquet", "b.parquet", "m.json")}
+
+
+@pytest.mark.parametrize("crash_after_steps", range(8))
+def test_a_commit_interrupted_at_any_step_recovers_to_one_whole_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_after_steps: int
+) -> None:
+    commit(tmp_path, _files("old"), "old")
+    steps = 0
+    real_replace, real_write = os.replace, store._write_synced
+
+    def counting(fn):  # type: ignore[no-untyped-def]
+        def step(*args):  # type: ignore[no-untyped-def]
+            nonlocal steps
+            if steps == crash_after_steps:
+                raise Crash
+            steps += 1
+            return fn(*args)
+
+        return step
+
+    monkeypatch.setattr(store.os, "replace", counting(real_replace))
+    monkeypatch.setattr(store, "_write_synced", counting(real_write))
+    with pytest.raises(Crash):
+        commit(tmp_path, _files("new"), "new")
+    monkeypatch.undo()
+
+    recover(tmp_path)
+    assert _contents(tmp_path) in (_files("old"), _files("new"))
+    # Three temporary files and the journal are written first: a crash before the
+    # journal is in place keeps the old run, any crash after it gives the new one.
+    journal_in_place = crash_after_steps >= 5
+    assert _contents(tmp_path) == _files("new" if journal_in_place else "old")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet", "b.parquet", "m.json"]
+
+
+def test_a_truncated_journal_means_the_run_never_committed(tmp_path: Path) -> None:
+    commit(tmp_path, _files("old"), "old")
+    (tmp_path / ".a.parquet.new.tmp").write_bytes(b"half")
+    (tmp_path / ".commit-new.json").write_text('[[".a.parquet.new.tmp", "a.par')
+    recover(tmp_path)
+    assert _contents(tmp_path) == _files("old")
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_previous_papers_round_trip_through_parquet(tmp_path: Path) -> None:
+    when = datetime(2015, 3, 9, 15, 44, 47, tzinfo=UTC)
+    paper = Paper(
+        "1503.02531",
+        1,
+        "Distilling the Knowledge in a Neural Network",
+        ("Geoffrey Hinton", "Oriol Vinyals", "Jeff Dean"),
+        "abstract",
+        when,
+        when,
+        "stat.ML",
+        ("stat.ML", "cs.LG"),
+        None,
+        None,
+        None,
+        "https://arxiv.org/abs/1503.02531v1",
+        "https://arxiv.org/pdf/1503.02531v1",
+        when,
+    )
+    data = store.table_bytes(
+        store.papers_table(Dataset([PaperRow(paper, ("D",), ("2015",))], [])), "r1"
+    )
+    commit(tmp_path, {"papers.parquet": data}, "r1")
+    assert read_previous_papers(tmp_path) == {"1503.02531": paper}
+
+
+def test_an_unreadable_previous_dataset_is_ignored_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "papers.parquet").write_bytes(b"not parquet")
+    assert read_previous_papers(tmp_path) == {}
+
+
+def test_the_lock_is_exclusive(tmp_path: Path) -> None:
+    with DatasetLock(tmp_path), pytest.raises(LockedError, match="--wait"):
+        with DatasetLock(tmp_path):
+            pass
+    with DatasetLock(tmp_path):
+        pass
