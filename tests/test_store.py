@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,8 +38,8 @@ def test_a_commit_interrupted_at_any_step_recovers_to_one_whole_run(
     steps = 0
     real_replace, real_write = os.replace, store._write_synced
 
-    def counting(fn):  # type: ignore[no-untyped-def]
-        def step(*args):  # type: ignore[no-untyped-def]
+    def counting(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def step(*args: Any) -> Any:
             nonlocal steps
             if steps == crash_after_steps:
                 raise Crash
@@ -46,7 +48,7 @@ def test_a_commit_interrupted_at_any_step_recovers_to_one_whole_run(
 
         return step
 
-    monkeypatch.setattr(store.os, "replace", counting(real_replace))
+    monkeypatch.setattr(os, "replace", counting(real_replace))
     monkeypatch.setattr(store, "_write_synced", counting(real_write))
     with pytest.raises(Crash):
         commit(tmp_path, _files("new"), "new")
@@ -102,8 +104,7 @@ def test_an_unreadable_previous_dataset_is_ignored_not_fatal(tmp_path: Path) -> 
 
 
 def test_the_lock_is_exclusive(tmp_path: Path) -> None:
-    with DatasetLock(tmp_path), pytest.raises(LockedError, match="--wait"):
-        with DatasetLock(tmp_path):
-            pass
+    with DatasetLock(tmp_path), pytest.raises(LockedError, match="--wait"), DatasetLock(tmp_path):
+        pass
     with DatasetLock(tmp_path):
         pass
