@@ -24,6 +24,8 @@ from typing import NoReturn
 from pipeline import __version__
 from pipeline.extract import ListError
 from pipeline.fetch import DEFAULT_API_URL
+from pipeline.http import ApiSession, SessionSettings
+from pipeline.pull import PullError, pull_list, recorded_sources
 from pipeline.run import (
     EXIT_FATAL,
     EXIT_LOCKED,
@@ -160,12 +162,56 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait for another run to finish instead of exiting with 4",
     )
     run_parser.add_argument(
+        "--pull",
+        action="store_true",
+        help="first pull every list of data/raw/ that has a recorded source",
+    )
+    run_parser.add_argument(
         "--no-progress", action="store_true", help="no progress bar, even on a terminal"
     )
     verbosity = run_parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     verbosity.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     run_parser.set_defaults(handler=cmd_run)
+
+    pull_parser = commands.add_parser(
+        "pull",
+        help="download a list into data/raw/ and record where it came from",
+        description="Download a Markdown list (e.g. a GitHub raw README) into "
+        f"{RAW_DIR}/NAME.md, with NAME.source.json beside it.",
+    )
+    pull_parser.add_argument("url", metavar="URL", help="where the list is")
+    pull_parser.add_argument(
+        "--name", help="list name (default: the GitHub repository, or the file name)"
+    )
+    pull_parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        metavar="PATH",
+        help=f"HTTP cache (default: {DEFAULT_CACHE})",
+    )
+    pull_parser.add_argument(
+        "--timeout",
+        type=_number(float, 0.1),
+        default=30.0,
+        metavar="SECONDS",
+        help="limit for the download (default: 30)",
+    )
+    pull_parser.set_defaults(handler=cmd_pull)
+
+    cache_parser = commands.add_parser("cache", help="show or empty the HTTP cache")
+    cache_parser.add_argument(
+        "action", choices=("info", "clear"), help="info: what the cache holds; clear: empty it"
+    )
+    cache_parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        metavar="PATH",
+        help=f"HTTP cache (default: {DEFAULT_CACHE})",
+    )
+    cache_parser.set_defaults(handler=cmd_cache)
     return parser
 
 
@@ -235,11 +281,62 @@ def cmd_run(args: argparse.Namespace) -> int:
         wait_for_lock=args.wait,
         contact=os.environ.get("ARXIV_CONTACT") or None,
     )
+    if args.pull:
+        pull_recorded_lists(config)
     show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
     outcome = run(config, _progress_factory(show_bar))
     stream = sys.stdout if outcome.exit_code in (0, 3) else sys.stderr
     print(outcome.message, file=stream)
     return outcome.exit_code
+
+
+def _session(cache: Path | None, timeout: float = 30.0, delay: float = 3.0) -> ApiSession:
+    contact = os.environ.get("ARXIV_CONTACT") or None
+    return ApiSession(
+        SessionSettings(cache_path=cache, delay=delay, timeout=timeout, contact=contact)
+    )
+
+
+def pull_recorded_lists(config: RunConfig) -> None:
+    """``run --pull``: pull every recorded list; a failed pull keeps the last copy."""
+    session = _session(config.cache_path, config.timeout, config.delay)
+    for name, url in recorded_sources(RAW_DIR).items():
+        try:
+            result = pull_list(session, url, RAW_DIR, name)
+        except PullError as err:
+            log.warning("pull failed, using the last copy of %s: %s", name, err)
+            continue
+        state = "updated" if result.changed else "unchanged"
+        log.info("%s %s (%d entries)", state, result.path, result.entries)
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    _setup_logging(verbose=False, quiet=False)
+    try:
+        result = pull_list(_session(args.cache, args.timeout), args.url, RAW_DIR, args.name)
+    except PullError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FATAL
+    state = "pulled" if result.changed else "unchanged, not rewritten:"
+    print(f"{state} {result.path} ({result.entries} entries, sha256 {result.sha256[:12]})")
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    if not args.cache.exists():
+        print(f"{args.cache}: no cache yet")
+        return 0
+    session = _session(args.cache)
+    info = session.cache_info()
+    if args.action == "clear":
+        session.cache.clear()  # type: ignore[no-untyped-call]
+        print(f"{args.cache}: removed {info['responses']} responses")
+    else:
+        print(
+            f"{args.cache}: {info['responses']} responses ({info['fresh_responses']} fresh), "
+            f"{info['bytes'] / 1024:.0f} KiB"
+        )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,6 +5,7 @@ Pure functions over records; nothing here touches the network or the disk.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from pipeline.extract import Entry, IdSource
 from pipeline.fetch import FetchReport, Paper
+from pipeline.schema import CHANGED_FIELDS
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,62 @@ def build_dataset(
         for arxiv_id, paper in papers.items()
     ]
     return Dataset(paper_rows, rows)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of a paper that arXiv changed since the previous run."""
+
+    arxiv_id: str
+    field: str
+    old: str | None
+    new: str | None
+    detected_at: datetime
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return json.dumps(list(value), ensure_ascii=False)
+    return str(value)
+
+
+def detect_changes(
+    previous: Mapping[str, Paper], fetched: Mapping[str, Paper], detected_at: datetime
+) -> list[Change]:
+    """What differs, field by field, between a paper's previous row and this run's answer."""
+    changes = []
+    for arxiv_id, paper in sorted(fetched.items()):
+        before = previous.get(arxiv_id)
+        if before is None:
+            continue
+        for name in CHANGED_FIELDS:
+            old, new = getattr(before, name), getattr(paper, name)
+            if old != new:
+                changes.append(Change(arxiv_id, name, _as_text(old), _as_text(new), detected_at))
+    return changes
+
+
+def removed_papers(previous: Mapping[str, Paper], cited: Iterable[str]) -> list[Paper]:
+    """Papers of the previous dataset that no list cites any more."""
+    still = set(cited)
+    return [p for i, p in sorted(previous.items()) if i not in still]
+
+
+def describe_changes(changes: Iterable[Change]) -> list[str]:
+    """One line a kind of change, for the run's last lines and the manifest."""
+    by_field: dict[str, list[str]] = defaultdict(list)
+    for change in changes:
+        by_field[change.field].append(
+            f"{change.arxiv_id} (v{change.old} -> v{change.new})"
+            if change.field == "version"
+            else change.arxiv_id
+        )
+    lines = []
+    for name in CHANGED_FIELDS:
+        ids = by_field.get(name)
+        if ids:
+            what = "new versions" if name == "version" else f"a changed {name}"
+            lines.append(f"{len(ids)} papers have {what}: {', '.join(ids)}")
+    return lines

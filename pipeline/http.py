@@ -10,8 +10,9 @@ Three jobs, one class each:
   the cache are never delayed.
 * ``ApiSession`` is a ``requests_cache.CachedSession`` that names the tool in its
   User-Agent, sends over-long GET requests as form POSTs, stores only complete,
-  well-formed answers, and raises ``MalformedAnswer`` for a body that is not a whole
-  Atom feed.
+  well-formed answers, and raises ``MalformedAnswer`` when an API query is answered with
+  a body that is not a whole Atom feed. (Other downloads, such as pulling a list, pass
+  through the same guards but are not vetted as feeds.)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -181,8 +183,15 @@ def check_feed(response: requests.Response) -> FeedCheck:
     return FeedCheck(None)
 
 
+def is_api_query(request: requests.PreparedRequest) -> bool:
+    """True for a query to the arXiv API (as opposed to, say, downloading a list)."""
+    return request.url is not None and urlsplit(request.url).path.endswith("/query")
+
+
 def is_cacheable(response: requests.Response) -> bool:
     """requests-cache's filter: only complete, well-formed answers are stored or served."""
+    if not is_api_query(response.request):
+        return response.status_code == 200
     return check_feed(response).problem is None
 
 
@@ -230,6 +239,26 @@ class ApiSession(requests_cache.CachedSession):
         self.last_response: requests.Response | None = None
         self.answers_from_cache = 0
 
+    def drop_older_than(self, age: timedelta) -> None:
+        """Forget answers older than ``age`` (all of them for zero).
+
+        Entries keep the expiry they were stored with; a run with a shorter ``--max-age``
+        than the one that stored them must not be served their older data.
+        """
+        if age <= timedelta(0):
+            self.cache.clear()  # type: ignore[no-untyped-call]
+        else:
+            self.cache.delete(older_than=age)
+
+    def cache_info(self) -> dict[str, int]:
+        """Responses held (fresh and all) and the cache's size on disk."""
+        responses = self.cache.responses
+        return {
+            "responses": len(responses),
+            "fresh_responses": sum(1 for _ in self.cache.filter(expired=False)),
+            "bytes": responses.size() if hasattr(responses, "size") else 0,
+        }
+
     @property
     def requests_sent(self) -> int:
         return self.pacer.requests_started
@@ -253,7 +282,8 @@ class ApiSession(requests_cache.CachedSession):
         self.last_response = response
         if getattr(response, "from_cache", False):
             self.answers_from_cache += 1
-        check = check_feed(response)
-        if check.malformed:
-            raise MalformedAnswer(check.problem, response=response)
+        if is_api_query(response.request):
+            check = check_feed(response)
+            if check.malformed:
+                raise MalformedAnswer(check.problem, response=response)
         return response

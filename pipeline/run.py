@@ -17,11 +17,28 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.enrich import build_dataset, cited_ids, ids_to_fetch
+from pipeline.enrich import (
+    build_dataset,
+    cited_ids,
+    describe_changes,
+    detect_changes,
+    ids_to_fetch,
+    removed_papers,
+)
 from pipeline.extract import Entry, ListError, read_entries
 from pipeline.fetch import DEFAULT_API_URL, ArxivFetcher, FetchReport, RetryPolicy
 from pipeline.http import ApiSession, SessionSettings
-from pipeline.store import DatasetLock, read_previous_papers, recover, write_dataset
+from pipeline.schema import CHANGES, REMOVED
+from pipeline.store import (
+    DatasetLock,
+    appended,
+    changes_table,
+    read_previous_papers,
+    recover,
+    removed_table,
+    table_bytes,
+    write_dataset,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +140,7 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
             len(wanted) - len(to_fetch),
         )
         fetcher = make_fetcher(config)
+        fetcher.session.drop_older_than(config.max_age)
         report = (
             fetcher.fetch(to_fetch, progress(len(to_fetch), "ids")) if to_fetch else FetchReport()
         )
@@ -137,6 +155,9 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
 
         dataset = build_dataset(entries, report, previous)
         statuses = Counter(r.status for r in dataset.entries)
+        changes = detect_changes(previous, report.papers, started)
+        change_lines = describe_changes(changes)
+        removed = removed_papers(previous, (r.paper.arxiv_id for r in dataset.papers))
         exit_code = EXIT_PARTIAL if report.gave_up else EXIT_OK
         manifest: dict[str, Any] = {
             "tool": f"arxiv-enrich {__version__}",
@@ -166,14 +187,29 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
             },
             "gave_up": report.gave_up,
             "pending_ids": report.pending,
+            "changes": {"count": len(changes), "summary": change_lines},
+            "removed_ids": [p.arxiv_id for p in removed],
         }
-        write_dataset(config.out_dir, dataset, manifest, run_id)
+        extra = {
+            CHANGES.file: table_bytes(appended(config.out_dir, changes_table(changes)), run_id),
+            REMOVED.file: table_bytes(
+                appended(
+                    config.out_dir,
+                    removed_table(config.out_dir, (p.arxiv_id for p in removed), started),
+                ),
+                run_id,
+            ),
+        }
+        write_dataset(config.out_dir, dataset, manifest, run_id, extra)
 
     summary = (
         f"wrote {len(dataset.papers)} papers and {len(dataset.entries)} entries "
         f"({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}) to {config.out_dir}; "
         f"{session.requests_sent} requests sent, {session.answers_from_cache} answered from cache"
     )
+    summary += "".join(f"\n{line}" for line in change_lines)
+    if removed:
+        summary += f"\n{len(removed)} papers left the lists (kept in removed.parquet)"
     if report.gave_up:
         summary += (
             f"\nstopped asking arXiv: {report.gave_up}; {len(report.pending)} ids pending "

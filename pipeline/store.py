@@ -29,11 +29,12 @@ from typing import Any
 
 import filelock
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.enrich import Dataset
+from pipeline.enrich import Change, Dataset
 from pipeline.fetch import Paper
-from pipeline.schema import ENTRIES, PAPERS, FileSchema
+from pipeline.schema import CHANGES, ENTRIES, PAPERS, REMOVED, FileSchema
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,32 @@ def entries_table(dataset: Dataset) -> pa.Table:
             for r in dataset.entries
         ),
     )
+
+
+def changes_table(changes: Iterable[Change]) -> pa.Table:
+    return to_table(CHANGES, (asdict(c) for c in changes))
+
+
+def removed_table(out_dir: Path, removed_ids: Iterable[str], removed_at: datetime) -> pa.Table:
+    """The last rows in papers.parquet of papers that left the lists, stamped removed_at."""
+    previous = read_table(out_dir / PAPERS.file)
+    ids = pa.array(sorted(set(removed_ids)), pa.string())
+    if previous is None or len(ids) == 0:
+        return REMOVED.arrow.empty_table()
+    rows = previous.filter(pc.is_in(previous["arxiv_id"], value_set=ids))
+    rows = rows.select(PAPERS.arrow.names).cast(PAPERS.arrow)
+    stamp = pa.array([removed_at] * rows.num_rows, REMOVED.arrow.field("removed_at").type)
+    return pa.Table.from_arrays([*rows.columns, stamp], schema=REMOVED.arrow)
+
+
+def appended(out_dir: Path, new_rows: pa.Table) -> pa.Table:
+    """The rows of a file kept run after run (changes, removed), with ``new_rows`` added."""
+    schema = new_rows.schema
+    name = schema.metadata[b"file"].decode()
+    existing = read_table(out_dir / name)
+    if existing is None:
+        return new_rows
+    return pa.concat_tables([existing.select(schema.names).cast(schema), new_rows])
 
 
 def read_table(path: Path) -> pa.Table | None:

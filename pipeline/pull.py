@@ -1,0 +1,108 @@
+"""Pulling a list from where its maintainers keep it (e.g. a GitHub raw README).
+
+The list goes to ``data/raw/NAME.md`` and its origin to ``data/raw/NAME.source.json``
+(url, sha256, pulled_at), so that ``run --pull`` can pull it again. The download goes
+through the same session as API queries: timed out, bounded in size, with a User-Agent.
+An unchanged list is not rewritten, so an unchanged source leaves the tree untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from pipeline.extract import ListError, extract_entries
+from pipeline.http import ApiSession
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class PullResult:
+    path: Path
+    changed: bool
+    sha256: str
+    entries: int
+
+
+class PullError(Exception):
+    """A list that could not be pulled; the message says why in one line."""
+
+
+def name_from_url(url: str) -> str:
+    """A list name from its URL: the repository for a GitHub raw URL, else the file stem.
+
+    ``https://raw.githubusercontent.com/OWNER/REPO/BRANCH/README.md`` gives ``REPO``.
+    """
+    parts = [p for p in urlsplit(url).path.split("/") if p]
+    if urlsplit(url).hostname == "raw.githubusercontent.com" and len(parts) >= 2:
+        return parts[1]
+    stem = Path(parts[-1]).stem if parts else ""
+    if not stem:
+        raise PullError(f"cannot tell a list name from {url}; pass --name")
+    return stem
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
+
+
+def pull_list(
+    session: ApiSession, url: str, raw_dir: Path, name: str | None = None
+) -> PullResult:
+    """Download ``url`` into ``raw_dir/NAME.md`` unless its content is unchanged."""
+    name = name or name_from_url(url)
+    if not _NAME.fullmatch(name):
+        raise PullError(f"list name {name!r} must be letters, digits, '.', '_' or '-'")
+    try:
+        # refresh: revalidate any cached copy, so a changed list is seen at once.
+        response = session.request("GET", url, refresh=True)
+    except requests.RequestException as err:
+        raise PullError(f"{url}: {err}") from err
+    if response.status_code != 200:
+        raise PullError(f"{url}: HTTP {response.status_code}")
+    data = response.content
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise PullError(f"{url}: not UTF-8 text") from err
+    if "\x00" in text:
+        raise PullError(f"{url}: a binary file, not a Markdown list")
+    entries = extract_entries(text, name)
+    if not entries:
+        raise PullError(f"{url}: no paper entries (list items with a link or arXiv id)")
+
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    path = raw_dir / f"{name}.md"
+    digest = hashlib.sha256(data).hexdigest()
+    if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+        return PullResult(path, False, digest, len(entries))
+    _write_atomically(path, data)
+    source = {"url": url, "sha256": digest, "pulled_at": datetime.now(UTC).isoformat()}
+    _write_atomically(
+        raw_dir / f"{name}.source.json", (json.dumps(source, indent=2) + "\n").encode()
+    )
+    return PullResult(path, True, digest, len(entries))
+
+
+def recorded_sources(raw_dir: Path) -> dict[str, str]:
+    """Name -> URL of every list in ``raw_dir`` that was pulled (has a .source.json)."""
+    sources = {}
+    for record in sorted(raw_dir.glob("*.source.json")):
+        try:
+            sources[record.name.removesuffix(".source.json")] = json.loads(record.read_text())[
+                "url"
+            ]
+        except (OSError, ValueError, KeyError) as err:
+            raise ListError(f"{record}: not a readable source record ({err})") from err
+    return sources
