@@ -22,6 +22,15 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m tests.fake_arxiv.demo
 
+## refresh: the scheduled job: pull the lists, run, write the fix report of every list.
+## Exits with the run's code (0 done, 1 fatal, 2 bad input, 3 partial, 4 overlapping run).
+refresh: $(STAMP)
+	@$(PY) -m pipeline run --pull --no-progress; code=$$?; \
+	if [ $$code -eq 0 ] || [ $$code -eq 3 ]; then \
+	  for list in data/raw/*.md; do $(PY) -m pipeline fix "$$list" || exit 1; done; \
+	fi; \
+	exit $$code
+
 ## test: ruff, mypy and pytest
 test: lint typecheck pytest
 

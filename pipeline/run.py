@@ -10,14 +10,15 @@ import hashlib
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
 from pipeline.enrich import (
+    Dataset,
     build_dataset,
     cited_ids,
     describe_changes,
@@ -26,14 +27,16 @@ from pipeline.enrich import (
     removed_papers,
 )
 from pipeline.extract import Entry, ListError, read_entries
-from pipeline.fetch import DEFAULT_API_URL, ArxivFetcher, FetchReport, RetryPolicy
+from pipeline.fetch import DEFAULT_API_URL, ArxivFetcher, FetchReport, Paper, RetryPolicy
 from pipeline.http import ApiSession, SessionSettings
-from pipeline.schema import CHANGES, REMOVED
+from pipeline.schema import CHANGES, ENTRIES, REMOVED
 from pipeline.store import (
     DatasetLock,
     appended,
     changes_table,
+    entries_table,
     read_previous_papers,
+    read_table,
     recover,
     removed_table,
     table_bytes,
@@ -116,6 +119,23 @@ def make_fetcher(config: RunConfig) -> ArxivFetcher:
     )
 
 
+def content_changed(out_dir: Path, previous: Mapping[str, Paper], dataset: Dataset) -> bool:
+    """Whether the dataset says anything new, leaving aside when papers were fetched.
+
+    A scheduled job commits or publishes the dataset only then (fetched_at alone changes
+    every time a paper is refreshed).
+    """
+
+    def unstamped(paper: Paper) -> Paper:
+        return replace(paper, fetched_at=datetime.min.replace(tzinfo=UTC))
+
+    now = {r.paper.arxiv_id: unstamped(r.paper) for r in dataset.papers}
+    if now != {i: unstamped(p) for i, p in previous.items()}:
+        return True
+    before = read_table(out_dir / ENTRIES.file)
+    return before is None or not before.equals(entries_table(dataset))
+
+
 def _no_progress(total: int, label: str) -> Callable[[int], None]:
     return lambda n: None
 
@@ -189,6 +209,7 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
             "pending_ids": report.pending,
             "changes": {"count": len(changes), "summary": change_lines},
             "removed_ids": [p.arxiv_id for p in removed],
+            "content_changed": content_changed(config.out_dir, previous, dataset),
         }
         extra = {
             CHANGES.file: table_bytes(appended(config.out_dir, changes_table(changes)), run_id),
