@@ -40,6 +40,8 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 # Web servers commonly refuse request lines over about 8 KB (HTTP 414).
 DEFAULT_MAX_URL_LENGTH = 4000
 _VERSION = re.compile(r"v\d+$")
+_ENTRY_TITLES = etree.XPath("a:entry/a:title/text()", namespaces={"a": ATOM[1:-1]})
+_ENTRY_IDS = etree.XPath("a:entry/a:id/text()", namespaces={"a": ATOM[1:-1]})
 
 
 class MalformedAnswer(requests.RequestException):
@@ -148,7 +150,21 @@ def _unversioned(arxiv_id: str) -> str:
     return _VERSION.sub("", arxiv_id.strip())
 
 
+def _texts(xpath: etree.XPath, root: Any) -> list[str]:
+    result = xpath(root)
+    return [str(text) for text in result] if isinstance(result, list) else []
+
+
 def check_feed(response: requests.Response) -> FeedCheck:
+    """``vet_feed`` of a response, computed once: requests-cache asks its filter twice."""
+    check: FeedCheck | None = getattr(response, "_arxiv_enrich_check", None)
+    if check is None:
+        check = vet_feed(response)
+        response._arxiv_enrich_check = check  # type: ignore[attr-defined]
+    return check
+
+
+def vet_feed(response: requests.Response) -> FeedCheck:
     """Vet an API answer: a 200 with a whole Atom feed, no error entry, every asked id.
 
     The XML is parsed strictly (the arxiv package parses in recovery mode, which turns a
@@ -169,14 +185,12 @@ def check_feed(response: requests.Response) -> FeedCheck:
         return FeedCheck("the answer declares a DOCTYPE", malformed=True)
     if root.tag != f"{ATOM}feed":
         return FeedCheck(f"not an Atom feed (root element {root.tag!r})", malformed=True)
-    entries = root.findall(f"{ATOM}entry")
-    if any((e.findtext(f"{ATOM}title") or "").strip() == "Error" for e in entries):
+    titles = _texts(_ENTRY_TITLES, root)
+    if any(str(title).strip() == "Error" for title in titles):
         return FeedCheck("the API answered with an error entry")
-    if not entries:
+    if not titles:
         return FeedCheck("empty feed")
-    returned = {
-        _unversioned((e.findtext(f"{ATOM}id") or "").split("arxiv.org/abs/")[-1]) for e in entries
-    }
+    returned = {_unversioned(str(i).split("arxiv.org/abs/")[-1]) for i in _texts(_ENTRY_IDS, root)}
     missing = [i for i in asked_ids(response.request) if _unversioned(i) not in returned]
     if missing:
         return FeedCheck(f"{len(missing)} asked-for ids missing")

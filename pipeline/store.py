@@ -136,19 +136,14 @@ def to_table(schema: FileSchema, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
 
 
 def paper_record(paper: Paper) -> dict[str, Any]:
-    record = asdict(paper)
-    record["authors"] = list(paper.authors)
-    record["categories"] = list(paper.categories)
-    return record
+    # A shallow copy: dataclasses.asdict deep-copies every value, a third of the write time.
+    return dict(vars(paper))
 
 
 def papers_table(dataset: Dataset) -> pa.Table:
     return to_table(
         PAPERS,
-        (
-            {**paper_record(r.paper), "tags": list(r.tags), "sections": list(r.sections)}
-            for r in dataset.papers
-        ),
+        ({**paper_record(r.paper), "tags": r.tags, "sections": r.sections} for r in dataset.papers),
     )
 
 
@@ -160,9 +155,9 @@ def entries_table(dataset: Dataset) -> pa.Table:
                 "list_file": r.entry.list_file,
                 "line": r.entry.line,
                 "section": r.entry.section,
-                "tags": list(r.entry.tags),
+                "tags": r.entry.tags,
                 "title": r.entry.title,
-                "authors": list(r.entry.authors),
+                "authors": r.entry.authors,
                 "url": r.entry.url,
                 "raw_id": r.entry.raw_id,
                 "arxiv_id": r.arxiv_id,

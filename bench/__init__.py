@@ -1,0 +1,1 @@
+"""Benchmarks of arxiv-enrich (``make bench`` writes docs/benchmarks.md)."""
