@@ -26,6 +26,7 @@ from pipeline.extract import ListError
 from pipeline.fetch import DEFAULT_API_URL
 from pipeline.http import ApiSession, SessionSettings
 from pipeline.pull import PullError, pull_list, recorded_sources
+from pipeline.report import ReportError, write_report
 from pipeline.run import (
     EXIT_FATAL,
     EXIT_LOCKED,
@@ -33,6 +34,7 @@ from pipeline.run import (
     RunConfig,
     run,
 )
+from pipeline.schema import markdown as schema_markdown
 from pipeline.store import LockedError
 
 log = logging.getLogger("pipeline")
@@ -212,6 +214,28 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"HTTP cache (default: {DEFAULT_CACHE})",
     )
     cache_parser.set_defaults(handler=cmd_cache)
+
+    report_parser = commands.add_parser(
+        "report",
+        help="write an HTML report with charts of the dataset",
+        description="A self-contained HTML page (and PNG charts) of the dataset.",
+    )
+    report_parser.add_argument(
+        "--enriched",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"the output directory of run (default: {DEFAULT_OUT}/)",
+    )
+    report_parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="where to write it (default: DIR/report/)"
+    )
+    report_parser.set_defaults(handler=cmd_report)
+
+    schema_parser = commands.add_parser(
+        "schema", help="print the data dictionary (docs/schema.md) as Markdown"
+    )
+    schema_parser.set_defaults(handler=cmd_schema)
     return parser
 
 
@@ -336,6 +360,21 @@ def cmd_cache(args: argparse.Namespace) -> int:
             f"{args.cache}: {info['responses']} responses ({info['fresh_responses']} fresh), "
             f"{info['bytes'] / 1024:.0f} KiB"
         )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        path = write_report(args.enriched, args.out or args.enriched / "report")
+    except ReportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FATAL
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_markdown())
     return 0
 
 

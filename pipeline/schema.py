@@ -41,7 +41,7 @@ class FileSchema:
                 )
                 for c in self.columns
             ],
-            metadata={"description": self.description},
+            metadata={"description": self.description, "file": self.file},
         )
 
 
@@ -293,3 +293,148 @@ REMOVED = FileSchema(
 )
 
 ALL = (PAPERS, ENTRIES, AUTHOR_FIXES, CHANGES, REMOVED)
+
+
+# The data dictionary: docs/schema.md is rendered from the declarations above.
+
+STATUS_MEANINGS = {
+    "enriched": "The entry's arXiv id resolved to a paper, which has a row in papers.parquet.",
+    "not_found": "arXiv answered but has no paper with this id.",
+    "not_on_arxiv": "The entry gives no arXiv id and a title search on arXiv found no match: "
+    "the paper is published elsewhere.",
+    "invalid_id": "The id as written cannot exist (`id_error` says why) or arXiv rejected it.",
+    "no_arxiv_id": "The entry gives no arXiv id (it links elsewhere) and none was found for it.",
+    "failed": "arXiv stopped answering before this paper was fetched and no earlier run had "
+    "it; the next run tries again.",
+}
+
+MANIFEST_KEYS = (
+    ("tool", "Program and version that wrote the dataset, e.g. `arxiv-enrich 0.1.0`."),
+    ("run_id", "Id of the run; every Parquet file carries it as `arxiv_enrich.run_id`."),
+    (
+        "started_at",
+        "Start of the run (ISO 8601, UTC); `detected_at` and `removed_at` of rows "
+        "this run added equal it.",
+    ),
+    ("finished_at", "End of the run (ISO 8601, UTC)."),
+    ("exit_code", "0: arXiv answered everything; 3: partial, the next run resumes."),
+    ("complete", "`true` unless the run stopped asking arXiv (see `gave_up`)."),
+    ("api_url", "The arXiv API the run asked."),
+    ("lists", "The lists read: `path`, `sha256` of the text, number of `entries`."),
+    ("counts.entries", "Rows of entries.parquet."),
+    ("counts.papers", "Rows of papers.parquet."),
+    ("counts.statuses", "Entries per status (statuses no entry has are left out)."),
+    ("counts.ids_cited", "Distinct valid arXiv ids the lists cite."),
+    ("counts.ids_fetched", "Papers arXiv returned during this run."),
+    ("counts.ids_kept_from_previous", "Papers whose row comes from the previous dataset."),
+    ("requests.sent", "HTTP requests sent to arXiv."),
+    ("requests.from_cache", "Requests answered by the local HTTP cache."),
+    ("requests.answers", "Answers from arXiv that were used."),
+    ("requests.retries", "Requests sent again after a failure."),
+    ("gave_up", "Why the run stopped asking arXiv, or `null`."),
+    ("pending_ids", "Ids left unfetched because the run gave up; the next run fetches them."),
+    ("changes.count", "Rows this run added to changes.parquet."),
+    ("changes.summary", "One line per changed field: how many papers, which ids."),
+    ("removed_ids", "Papers no list cites any more, moved to removed.parquet by this run."),
+    (
+        "content_changed",
+        "`true` when papers or entries differ from the previous dataset other than in "
+        "`fetched_at`: a scheduled job publishes only then.",
+    ),
+)
+
+# How each Arrow type reads in the usual tools: (pandas dtype, DuckDB type, Polars dtype).
+READ_AS = {
+    "string": ("`str` (`object` before pandas 3)", "`VARCHAR`", "`String`"),
+    "int32": ("`int32` (`float64` if the column has nulls)", "`INTEGER`", "`Int32`"),
+    "double": ("`float64`", "`DOUBLE`", "`Float64`"),
+    "timestamp[us, tz=UTC]": (
+        "`datetime64[us, UTC]`",
+        "`TIMESTAMP WITH TIME ZONE`",
+        "`Datetime('us', 'UTC')`",
+    ),
+    "list<string>": (
+        "`object`: each value a NumPy array of strings",
+        "`VARCHAR[]`",
+        "`List(String)`",
+    ),
+}
+
+
+def type_name(data_type: pa.DataType) -> str:
+    """An Arrow type as written in the data dictionary (``list<string>``, not pyarrow's repr)."""
+    if pa.types.is_list(data_type):
+        return f"list<{type_name(data_type.value_type)}>"
+    return str(data_type)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def markdown() -> str:
+    """The data dictionary (docs/schema.md), rendered from ``ALL`` so it cannot drift."""
+    out = [
+        "# Data dictionary",
+        "",
+        "<!-- Generated from pipeline/schema.py by `python -m pipeline schema > docs/schema.md`;"
+        " do not edit by hand. -->",
+        "",
+        "A run writes these files to its output directory (default `data/enriched/`). Every "
+        "column's meaning also travels inside the Parquet files, as the field metadata "
+        "`description`; the schema metadata `arxiv_enrich.run_id` names the run that wrote "
+        "the file. Timestamps are UTC, to the microsecond.",
+        "",
+    ]
+    for schema in ALL:
+        out += [f"## {schema.file}", "", schema.description, ""]
+        out += _table(
+            ("column", "Arrow type", "nullable", "meaning", "example"),
+            [
+                (
+                    f"`{c.name}`",
+                    f"`{type_name(c.type)}`",
+                    "yes" if c.nullable else "no",
+                    c.description,
+                    f"`{c.example}`",
+                )
+                for c in schema.columns
+            ],
+        )
+    out += [
+        "## How the files join",
+        "",
+        "- `entries.arxiv_id` -> `papers.arxiv_id`: many entries to one paper (several "
+        "entries may cite the same paper); entries whose status is not `enriched` have no "
+        "paper row.",
+        "- `author_fixes.arxiv_id` -> `papers.arxiv_id`, and `author_fixes.(list_file, line)` "
+        "-> `entries.(list_file, line)`: the entry whose names differ from arXiv's.",
+        "- `changes.arxiv_id` -> `papers.arxiv_id` while the paper is still cited (otherwise "
+        "-> `removed.arxiv_id`); the file grows run after run, `detected_at` tells the runs "
+        "apart.",
+        "- `removed.parquet` has the columns of papers.parquet plus `removed_at`: the last "
+        "known row of each paper no list cites any more.",
+        "",
+        "## Entry statuses",
+        "",
+        *_table(("status", "meaning"), [(f"`{s}`", STATUS_MEANINGS[s]) for s in ENTRY_STATUSES]),
+        "## manifest.json",
+        "",
+        "Written last by every run that writes the dataset, in the same commit as the "
+        "Parquet files.",
+        "",
+        *_table(("key", "meaning"), [(f"`{k}`", m) for k, m in MANIFEST_KEYS]),
+        "## Reading the types",
+        "",
+        *_table(
+            ("Arrow", "pandas", "DuckDB", "Polars"),
+            [(f"`{a}`", *tools) for a, tools in READ_AS.items()],
+        ),
+    ]
+    return "\n".join(out).rstrip("\n") + "\n"

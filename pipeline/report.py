@@ -1,0 +1,321 @@
+"""A one-page HTML report of a dataset, for people who want to look rather than query.
+
+The page is self-contained (its charts are PNG data URIs, its style inline), so it can be
+mailed or attached as one file; the charts are also written beside it as PNG files, for
+slides and documents. Only papers.parquet and entries.parquet are required: every other
+file (manifest, author fixes, changes, removed papers) may be absent, and the section
+that needs it then says so.
+
+Charts are drawn with matplotlib's Agg canvas on a private ``Figure``, so no display and
+no global pyplot state are involved.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import numbers
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from pipeline.schema import (
+    AUTHOR_FIXES,
+    CHANGES,
+    ENTRIES,
+    ENTRY_STATUSES,
+    PAPERS,
+    REMOVED,
+    STATUS_MEANINGS,
+)
+
+REPORT_FILE = "report.html"
+TOP_AUTHORS = 15
+
+_STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; max-width: 1060px; margin: 2em auto;
+       padding: 0 1em; color: #222; }
+h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ccc; }
+.meta { color: #555; } .note { color: #555; font-style: italic; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
+th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; display: block; margin: 0.8em 0; }
+"""
+
+
+class ReportError(Exception):
+    """The dataset is missing or unreadable; the message says which file and why, in a line."""
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _read(path: Path, needed: Sequence[str]) -> pd.DataFrame | None:
+    """A Parquet file as a DataFrame, or None when there is no such file."""
+    if not path.exists():
+        return None
+    try:
+        frame: pd.DataFrame = pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException) as err:
+        raise ReportError(f"{path}: unreadable Parquet file: {_one_line(err)}") from err
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ReportError(f"{path}: lacks column(s) {', '.join(missing)}")
+    return frame
+
+
+def _require(path: Path, needed: Sequence[str]) -> pd.DataFrame:
+    frame = _read(path, needed)
+    if frame is None:
+        raise ReportError(f"{path}: no such file (is this a dataset directory?)")
+    return frame
+
+
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ReportError(f"{path}: unreadable JSON: {_one_line(err)}") from err
+    if not isinstance(manifest, dict):
+        raise ReportError(f"{path}: not a JSON object")
+    return manifest
+
+
+def _bar_png(counts: pd.Series[int], title: str, unit: str, horizontal: bool) -> bytes:
+    """A bar chart of ``counts`` (label -> number) as PNG bytes."""
+    labels, values = [str(k) for k in counts.index], [int(v) for v in counts]
+    height = max(3.0, 0.32 * len(labels) + 1.2) if horizontal else 4.0
+    figure = Figure(figsize=(9, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.set_title(title)
+    if not any(values):
+        axes.text(0.5, 0.5, f"no {unit}", ha="center", va="center", transform=axes.transAxes)
+        axes.set_axis_off()
+    elif horizontal:
+        bars = axes.barh(labels[::-1], values[::-1], color="#4c72b0")
+        axes.bar_label(bars, padding=3)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlabel(unit)
+        axes.margins(x=0.08)
+    else:
+        bars = axes.bar(labels, values, color="#4c72b0")
+        axes.bar_label(bars, padding=2)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_ylabel(unit)
+        axes.margins(y=0.1)
+        if len(labels) > 12:
+            axes.tick_params(axis="x", labelrotation=45)
+    axes.spines[["top", "right"]].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _by_count(values: pd.Series[Any]) -> pd.Series[int]:
+    """How often each value occurs, most frequent first, ties in alphabetical order."""
+    counts = values.dropna().astype(str).value_counts().sort_index()
+    return counts.sort_values(ascending=False, kind="stable")
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
+    return list(frame[columns].itertuples(index=False, name=None))
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    def cell(value: Any) -> str:
+        numeric = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
+        return f"<td{' class=n' if numeric else ''}>{html.escape(str(text))}</td>"
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
+class _Page:
+    """The HTML being assembled, and the charts written beside it."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.parts: list[str] = []
+
+    def add(self, *parts: str) -> None:
+        self.parts.extend(parts)
+
+    def chart(self, name: str, png: bytes, alt: str) -> None:
+        (self.out_dir / f"{name}.png").write_bytes(png)
+        data = base64.b64encode(png).decode("ascii")
+        self.add(f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">')
+
+
+def _papers_sections(page: _Page, papers: pd.DataFrame) -> None:
+    years = papers["published"].dt.year
+    per_year = years.value_counts().sort_index()
+    if len(per_year):
+        per_year = per_year.reindex(
+            range(per_year.index.min(), per_year.index.max() + 1), fill_value=0
+        )
+    tags = papers[["published", "tags"]].explode("tags")
+    tags["tags"] = tags["tags"].fillna("(no tag)")
+    page.add("<h2>Papers per year and tag</h2>")
+    page.chart(
+        "papers_per_year",
+        _bar_png(per_year, "Papers per year of first version", "papers", horizontal=False),
+        "papers per year",
+    )
+    page.chart(
+        "papers_per_tag",
+        _bar_png(_by_count(tags["tags"]), "Papers per tag", "papers", horizontal=True),
+        "papers per tag",
+    )
+    if len(tags):
+        grid = pd.crosstab(tags["published"].dt.year, tags["tags"])
+        page.add(
+            _note("A paper with several tags counts once under each."),
+            _table(
+                ["year", *map(str, grid.columns), "papers"],
+                [
+                    [int(y), *map(int, row), int(per_year.get(y, 0))]
+                    for y, row in zip(grid.index, grid.to_numpy(), strict=True)
+                ],
+            ),
+        )
+    authors = _by_count(papers["authors"].explode()).head(TOP_AUTHORS)
+    page.add("<h2>Most frequent authors</h2>")
+    page.chart(
+        "top_authors",
+        _bar_png(authors, f"Top {TOP_AUTHORS} authors (names as on arXiv)", "papers", True),
+        "most frequent authors",
+    )
+
+
+def _status_section(page: _Page, entries: pd.DataFrame) -> None:
+    found = entries["status"].value_counts()
+    order = [*ENTRY_STATUSES, *sorted(set(found.index) - set(ENTRY_STATUSES))]
+    counts = pd.Series([int(found.get(s, 0)) for s in order], index=order)
+    page.add("<h2>Status of the entries</h2>")
+    page.chart("entry_status", _bar_png(counts, "Entries per status", "entries", True), "status")
+    page.add(
+        _table(
+            ["status", "entries", "meaning"],
+            [[s, int(counts[s]), STATUS_MEANINGS.get(s, "").replace("`", "")] for s in order],
+        )
+    )
+
+
+def _author_fixes_section(page: _Page, fixes: pd.DataFrame | None) -> None:
+    page.add("<h2>Author fixes found</h2>")
+    if fixes is None:
+        page.add(_note(f"No {AUTHOR_FIXES.file} in this dataset: author names were not checked."))
+        return
+    if fixes.empty:
+        page.add(_note("Every author name in the lists matches arXiv's."))
+        return
+    kinds = fixes.groupby(["kind", "action"]).size().reset_index(name="rows")
+    page.add(_table(["kind", "action", "rows"], _rows(kinds, ["kind", "action", "rows"])))
+    fix = fixes[fixes["action"] == "fix"].sort_values(["list_file", "line", "position"])
+    page.add(f"<p>Rows with action <code>fix</code> ({len(fix)}):</p>")
+    columns = ["list_file", "line", "arxiv_id", "listed", "on_arxiv", "kind", "similarity"]
+    page.add(_table(columns, _rows(fix, columns)))
+
+
+def _started(manifest: dict[str, Any] | None) -> pd.Timestamp | None:
+    """When the last run started, from the manifest (None without one)."""
+    if manifest is None or "started_at" not in manifest:
+        return None
+    try:
+        return pd.Timestamp(manifest["started_at"])
+    except (TypeError, ValueError) as err:
+        raise ReportError(f"manifest.json: bad started_at: {_one_line(err)}") from err
+
+
+def _last_run_section(
+    page: _Page,
+    started: pd.Timestamp | None,
+    changes: pd.DataFrame | None,
+    removed: pd.DataFrame | None,
+) -> None:
+    page.add("<h2>What changed in the last run</h2>")
+    if changes is None:
+        page.add(_note(f"No {CHANGES.file} in this dataset: changes are not recorded."))
+        return
+    if started is None:
+        page.add(_note(f"No manifest.json, so the last run is unknown; {len(changes)} changes."))
+        return
+    last = changes[changes["detected_at"] == started]
+    when = f"{started:%Y-%m-%d %H:%M:%S} UTC"
+    if last.empty:
+        page.add(_note(f"arXiv changed none of the papers in the last run (started {when})."))
+    else:
+        page.add(f"<p>{len(last)} changes seen by the run started {when}:</p>")
+        columns = ["arxiv_id", "field", "old", "new"]
+        page.add(_table(columns, _rows(last, columns)))
+    gone = None if removed is None else removed[removed["removed_at"] == started]
+    if gone is not None and not gone.empty:
+        page.add(f"<p>{len(gone)} papers left the lists (kept in {REMOVED.file}):</p>")
+        page.add(_table(["arxiv_id", "title"], _rows(gone, ["arxiv_id", "title"])))
+
+
+def _header(enriched_dir: Path, manifest: dict[str, Any] | None, papers: int, entries: int) -> str:
+    facts = [f"{papers} papers", f"{entries} entries", f"from {enriched_dir}"]
+    started = _started(manifest)
+    if manifest is not None and started is not None:
+        facts += [
+            f"run {manifest.get('run_id', '?')} started {started:%Y-%m-%d %H:%M:%S} UTC",
+            "complete" if manifest.get("complete", True) else "partial run: see manifest.json",
+        ]
+    return "<h1>arxiv-enrich dataset report</h1>" + (
+        f'<p class="meta">{html.escape("; ".join(facts))}</p>'
+    )
+
+
+def write_report(enriched_dir: Path, out_dir: Path) -> Path:
+    """Write ``report.html`` and its charts (PNG) for the dataset in ``enriched_dir``.
+
+    Returns the path of the HTML page; raises ReportError when the dataset is missing or
+    unreadable.
+    """
+    if not enriched_dir.is_dir():
+        raise ReportError(f"{enriched_dir}: no such dataset directory")
+    papers = _require(enriched_dir / PAPERS.file, ["published", "tags", "authors"])
+    entries = _require(enriched_dir / ENTRIES.file, ["status"])
+    fixes = _read(enriched_dir / AUTHOR_FIXES.file, AUTHOR_FIXES.arrow.names)
+    changes = _read(enriched_dir / CHANGES.file, CHANGES.arrow.names)
+    removed = _read(enriched_dir / REMOVED.file, ["arxiv_id", "title", "removed_at"])
+    manifest = _read_manifest(enriched_dir / "manifest.json")
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = _Page(out_dir)
+    page.add(_header(enriched_dir, manifest, len(papers), len(entries)))
+    _papers_sections(page, papers)
+    _status_section(page, entries)
+    _author_fixes_section(page, fixes)
+    _last_run_section(page, _started(manifest), changes, removed)
+    document = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>arxiv-enrich report</title><style>{_STYLE}</style></head>"
+        f"<body>{''.join(page.parts)}</body></html>\n"
+    )
+    path = out_dir / REPORT_FILE
+    path.write_text(document, encoding="utf-8")
+    return path
