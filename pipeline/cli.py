@@ -16,6 +16,7 @@ import argparse
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -24,9 +25,9 @@ from typing import NoReturn
 from pipeline import __version__
 from pipeline.extract import ListError
 from pipeline.fetch import DEFAULT_API_URL
+from pipeline.fixlist import FixError, fix_list_file
 from pipeline.http import ApiSession, SessionSettings
 from pipeline.pull import PullError, pull_list, recorded_sources
-from pipeline.report import ReportError, write_report
 from pipeline.run import (
     EXIT_FATAL,
     EXIT_LOCKED,
@@ -215,6 +216,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cache_parser.set_defaults(handler=cmd_cache)
 
+    fix_parser = commands.add_parser(
+        "fix",
+        help="write the list with the confident corrections of the last run",
+        description="Write LIST with misspelled author names, repaired ids, arXiv links of "
+        "entries found by title, and runs of spaces in titles corrected; every other byte "
+        "stays. Prints a summary and a unified diff.",
+    )
+    fix_parser.add_argument("list", type=Path, metavar="LIST", help="the Markdown list")
+    fix_parser.add_argument(
+        "--enriched",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"the output directory of run (default: {DEFAULT_OUT}/)",
+    )
+    where = fix_parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--out", type=Path, metavar="PATH", help="where to write (default: DIR/NAME.fixed.md)"
+    )
+    where.add_argument("--in-place", action="store_true", help="overwrite LIST itself")
+    fix_parser.add_argument("-q", "--quiet", action="store_true", help="the summary only, no diff")
+    fix_parser.set_defaults(handler=cmd_fix)
+
     report_parser = commands.add_parser(
         "report",
         help="write an HTML report with charts of the dataset",
@@ -363,7 +387,27 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fix(args: argparse.Namespace) -> int:
+    try:
+        outcome = fix_list_file(args.list, args.enriched, args.out, args.in_place)
+    except FixError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    kinds = Counter(f.reason for f in outcome.applied)
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "nothing"
+    where = f"wrote {outcome.out_path}" if outcome.written else "nothing written"
+    print(f"{args.list}: {len(outcome.applied)} fixes ({summary}); {where}")
+    for skipped in outcome.skipped:
+        print(f"skipped line {skipped.fix.line} ({skipped.fix.reason}): {skipped.why}")
+    if outcome.diff and not args.quiet:
+        print(outcome.diff, end="" if outcome.diff.endswith("\n") else "\n")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    # Imported here: matplotlib and pandas would double the start-up time of every run.
+    from pipeline.report import ReportError, write_report
+
     try:
         path = write_report(args.enriched, args.out or args.enriched / "report")
     except ReportError as err:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pipeline.extract import Entry, IdSource
@@ -25,6 +25,7 @@ class EntryRow:
     id_source: IdSource | None
     match_score: float | None
     status: str
+    searched_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,35 @@ def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
+EntryKey = tuple[str, int]
+
+
+def entry_key(entry: Entry) -> EntryKey:
+    """An entry's identity within a run: its list file and line."""
+    return (entry.list_file, entry.line)
+
+
+@dataclass(frozen=True)
+class TitleMatches:
+    """What searching arXiv by title gave: when each entry was searched, the ids found
+    with their scores, and the papers."""
+
+    searched_at: Mapping[EntryKey, datetime] = field(default_factory=dict)
+    resolved: Mapping[EntryKey, tuple[str, float]] = field(default_factory=dict)
+    papers: Mapping[str, Paper] = field(default_factory=dict)
+
+
 def entry_status(
-    arxiv_id: str | None, entry: Entry, report: FetchReport, papers: Mapping[str, Paper]
+    arxiv_id: str | None,
+    entry: Entry,
+    report: FetchReport,
+    papers: Mapping[str, Paper],
+    searched: bool = False,
 ) -> str:
     if arxiv_id is None:
-        return "invalid_id" if entry.id_error else "no_arxiv_id"
+        if entry.id_error:
+            return "invalid_id"
+        return "not_on_arxiv" if searched else "no_arxiv_id"
     if arxiv_id in papers:
         return "enriched"
     if arxiv_id in report.invalid:
@@ -76,27 +101,26 @@ def build_dataset(
     entries: list[Entry],
     report: FetchReport,
     previous: Mapping[str, Paper],
-    resolved: Mapping[tuple[str, int], tuple[str, float]] | None = None,
+    titles: TitleMatches | None = None,
 ) -> Dataset:
     """The dataset of this run.
 
-    A paper's row comes from this run's answer, or else from the previous dataset (not
-    stale, or not refreshed because the run gave up). ``resolved`` maps an entry
-    ``(list_file, line)`` to an id and score found by title search.
+    A paper's row comes from this run's answer (by id, or by title search), or else from
+    the previous dataset (not stale, or not refreshed because the run gave up).
     """
-    resolved = resolved or {}
+    titles = titles or TitleMatches()
     rows: list[EntryRow] = []
     for entry in entries:
         arxiv_id, source, score = entry.arxiv_id, entry.id_source, None
-        if arxiv_id is None and (entry.list_file, entry.line) in resolved:
-            arxiv_id, score = resolved[(entry.list_file, entry.line)]
+        if arxiv_id is None and entry_key(entry) in titles.resolved:
+            arxiv_id, score = titles.resolved[entry_key(entry)]
             source = "title_search"
         rows.append(EntryRow(entry, arxiv_id, source, score, "failed"))
 
     cited = _unique(r.arxiv_id for r in rows)
     papers: dict[str, Paper] = {}
     for arxiv_id in cited:
-        paper = report.papers.get(arxiv_id) or previous.get(arxiv_id)
+        paper = report.papers.get(arxiv_id) or titles.papers.get(arxiv_id) or previous.get(arxiv_id)
         if paper is not None:
             papers[arxiv_id] = paper
 
@@ -106,7 +130,10 @@ def build_dataset(
             r.arxiv_id,
             r.id_source,
             r.match_score,
-            entry_status(r.arxiv_id, r.entry, report, papers),
+            entry_status(
+                r.arxiv_id, r.entry, report, papers, entry_key(r.entry) in titles.searched_at
+            ),
+            titles.searched_at.get(entry_key(r.entry)),
         )
         for r in rows
     ]

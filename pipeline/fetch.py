@@ -36,7 +36,7 @@ import requests
 import urllib3.exceptions
 
 from pipeline.http import ApiSession, MalformedAnswer
-from pipeline.ids import short_id_from_entry_url
+from pipeline.ids import short_id_from_entry_url, unversioned
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,7 @@ class ArxivFetcher:
         self._client._session = session
         self._client.query_url_format = f"{api_url}?{{}}"
         self.gave_up: str | None = None
+        self.answers = 0
 
     def _one_page(self, search: arxiv.Search, size: int) -> list[arxiv.Result]:
         url = self._client._format_url(search, 0, size)
@@ -215,7 +216,9 @@ class ArxivFetcher:
         if self.gave_up:
             raise GiveUp(self.gave_up)
         try:
-            return self._one_page(search, size)
+            results = self._one_page(search, size)
+            self.answers += 1
+            return results
         except arxiv.HTTPError as err:
             if err.status == 400:
                 raise
@@ -275,12 +278,12 @@ class ArxivFetcher:
                 continue
             report.answers += 1
             fetched_at = self._fetched_at()
-            asked = set(batch)
+            asked = {unversioned(i) for i in batch}
             for result in results:
                 paper = paper_from_result(result, fetched_at)
                 if paper.arxiv_id in asked:
                     report.papers[paper.arxiv_id] = paper
-            missing = [i for i in batch if i not in report.papers]
+            missing = [i for i in batch if unversioned(i) not in report.papers]
             report.not_found.update(evidence.settle(missing, answer_was_empty=not results))
             again = tuple(i for i in missing if i not in report.not_found)
             if again:
@@ -288,19 +291,56 @@ class ArxivFetcher:
             _advance(progress, len(batch) - len(again))
         return report
 
-    def search(self, query: str, max_results: int) -> list[Paper]:
-        """One page of a ``search_query``, retried like any request; empty when gave up."""
+    def search(self, query: str, max_results: int) -> list[Paper] | None:
+        """One page of a ``search_query``, retried like any request; None when it failed."""
         search = arxiv.Search(query=query, max_results=max_results)
         attempt = 0
+        empty_answers = 0
         while True:
             attempt += 1
             try:
                 results = self._ask(search, max_results, attempt)
             except (GiveUp, arxiv.HTTPError):
-                return []
-            if results is not None:
-                fetched_at = self._fetched_at()
-                return [paper_from_result(r, fetched_at) for r in results]
+                return None
+            if results is None:
+                continue
+            # An empty feed may be the API's flaky answer: believe it only the second time.
+            if not results and empty_answers == 0:
+                empty_answers += 1
+                continue
+            fetched_at = self._fetched_at()
+            return [paper_from_result(r, fetched_at) for r in results]
+
+    def search_titles(
+        self, titles: Sequence[str], per_query: int = 5, per_title: int = 10
+    ) -> dict[str, list[Paper]]:
+        """Candidate papers for each title, several titles to a query (``ti:"..." OR ...``).
+
+        A title whose query failed is absent from the answer; one that was searched maps
+        to the papers of its query (possibly none).
+        """
+        unique = sorted(set(titles))
+        candidates: dict[str, list[Paper]] = {}
+        for group in _chunks(unique, per_query):
+            query = title_query(group)
+            if not query:
+                continue
+            papers = self.search(query, min(2000, per_title * len(group)))
+            if papers is None:
+                break
+            for title in group:
+                candidates[title] = papers
+        return candidates
+
+
+def title_query(titles: Sequence[str]) -> str:
+    """``ti:"words" OR ti:"words"``: each title as a phrase of its plain words.
+
+    The API tokenizes titles on punctuation, and quotes or TeX inside a phrase would end
+    it, so only letters and digits are kept.
+    """
+    phrases = [" ".join(re.findall(r"\w+", title)) for title in titles]
+    return " OR ".join(f'ti:"{phrase}"' for phrase in phrases if phrase)
 
 
 def _advance(progress: Callable[[int], None] | None, n: int) -> None:

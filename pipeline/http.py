@@ -17,7 +17,6 @@ Three jobs, one class each:
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -34,12 +33,12 @@ from requests.adapters import HTTPAdapter
 from requests_cache.backends.sqlite import SQLiteCache
 
 from pipeline import __version__
+from pipeline.ids import unversioned
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 # Web servers commonly refuse request lines over about 8 KB (HTTP 414).
 DEFAULT_MAX_URL_LENGTH = 4000
-_VERSION = re.compile(r"v\d+$")
 _ENTRY_TITLES = etree.XPath("a:entry/a:title/text()", namespaces={"a": ATOM[1:-1]})
 _ENTRY_IDS = etree.XPath("a:entry/a:id/text()", namespaces={"a": ATOM[1:-1]})
 
@@ -113,7 +112,9 @@ class GuardedAdapter(HTTPAdapter):
             response.close()
             raise MalformedAnswer(f"answer of {declared} bytes is over the limit", request=request)
         body = bytearray()
-        for chunk in response.raw.stream(64 * 1024, decode_content=True):
+        # read1 returns whatever has arrived, so a body that trickles in byte by byte is
+        # still checked against the clock (stream() would wait for each 64 KiB).
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
             body += chunk
             if len(body) > self.max_body_bytes:
                 response.close()
@@ -144,10 +145,6 @@ def asked_ids(request: requests.PreparedRequest) -> list[str]:
         query = body
     values = parse_qs(query).get("id_list", [""])
     return [i for i in values[0].split(",") if i]
-
-
-def _unversioned(arxiv_id: str) -> str:
-    return _VERSION.sub("", arxiv_id.strip())
 
 
 def _texts(xpath: etree.XPath, root: Any) -> list[str]:
@@ -190,8 +187,8 @@ def vet_feed(response: requests.Response) -> FeedCheck:
         return FeedCheck("the API answered with an error entry")
     if not titles:
         return FeedCheck("empty feed")
-    returned = {_unversioned(str(i).split("arxiv.org/abs/")[-1]) for i in _texts(_ENTRY_IDS, root)}
-    missing = [i for i in asked_ids(response.request) if _unversioned(i) not in returned]
+    returned = {unversioned(str(i).split("arxiv.org/abs/")[-1]) for i in _texts(_ENTRY_IDS, root)}
+    missing = [i for i in asked_ids(response.request) if unversioned(i) not in returned]
     if missing:
         return FeedCheck(f"{len(missing)} asked-for ids missing")
     return FeedCheck(None)
@@ -292,6 +289,8 @@ class ApiSession(requests_cache.CachedSession):
             method = "POST"
             kwargs["data"] = parts.query
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        # A request that gets no answer must not leave an earlier answer's headers behind.
+        self.last_response = None
         response: requests.Response = super().request(method, url, *args, **kwargs)
         self.last_response = response
         if getattr(response, "from_cache", False):

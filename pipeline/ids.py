@@ -33,6 +33,7 @@ _ID_LOOSE = rf"(?:{_NEW_LOOSE}|{_OLD_LOOSE})(?:v\d+)?"
 # Where ids stand in the wild: links to arxiv.org, `arXiv:ID` text, the DataCite DOI.
 _FORMS = re.compile(
     rf"""
+    (?<![\w-])  # not part of another host name (myarxiv.org)
     (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/(?P<url>{_ID_LOOSE})
     | 10\.48550/arxiv\.(?P<doi>{_ID_LOOSE})
     | arxiv:\s?(?P<text>{_ID_LOOSE})
@@ -45,6 +46,8 @@ _OLD = re.compile(
     r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.(?P<sc>[A-Za-z]{2}))?/(?P<yymm>\d{4})(?P<num>\d+)"
     r"(?:v(?P<v>\d+))?"
 )
+
+_VERSION_SUFFIX = re.compile(r"v\d+$")
 
 IdForm = Literal["url", "doi", "text"]
 
@@ -96,7 +99,8 @@ def parse_id(raw: str) -> ParsedId:
     """Read one identifier as written, repairing the known mistakes.
 
     A pre-2015 id padded to five digits (``1404.00736``) is repaired to ``1404.0736``;
-    anything else that cannot exist is returned with ``error`` set and no id.
+    anything else that cannot exist (``0808.15394``, ``1503.02531v0``) is returned with
+    ``error`` set and no id.
     """
     text = raw.strip()
     if m := _NEW.fullmatch(text):
@@ -106,12 +110,13 @@ def parse_id(raw: str) -> ParsedId:
             return ParsedId(raw, None, error=f"no arXiv month {yymm[:2]}/{yymm[2:]}")
         want = _new_style_digits(yymm)
         fix = None
-        if len(num) == want + 1 and want == 4 and num.startswith("0"):
+        # Pre-2015 ids are often written padded to the five digits of 2015 on.
+        if want == 4 and len(num) == 5 and num.startswith("0"):
             fix = f"{yymm}.{num} -> {yymm}.{num[1:]}"
             num = num[1:]
         if len(num) != want:
             return ParsedId(raw, None, error=f"ids of {yymm} have {want} digits after the dot")
-        if int(version or 1) < 1:
+        if version is not None and version < 1:
             return ParsedId(raw, None, error="versions start at v1")
         return ParsedId(raw, ArxivId(f"{yymm}.{num}", version), fix=fix)
     if m := _OLD.fullmatch(text):
@@ -123,7 +128,7 @@ def parse_id(raw: str) -> ParsedId:
             return ParsedId(raw, None, error="old-style ids have 7 digits")
         if not _valid_month(yymm) or not (yymm >= "9108" or yymm <= "0703"):
             return ParsedId(raw, None, error=f"no old-style arXiv month {yymm}")
-        if int(version or 1) < 1:
+        if version is not None and version < 1:
             return ParsedId(raw, None, error="versions start at v1")
         return ParsedId(raw, ArxivId(f"{archive}/{yymm}{num}", version))
     return ParsedId(raw, None, error=f"not an arXiv id: {raw!r}")
@@ -143,6 +148,11 @@ def is_valid(raw: str) -> bool:
     """True when ``raw`` is a valid id exactly as written (no repair needed)."""
     parsed = parse_id(raw)
     return parsed.id is not None and parsed.fix is None
+
+
+def unversioned(arxiv_id: str) -> str:
+    """``1412.6550v2`` -> ``1412.6550`` (any id, valid or not, as text)."""
+    return _VERSION_SUFFIX.sub("", arxiv_id.strip())
 
 
 def short_id_from_entry_url(entry_id: str) -> ArxivId:

@@ -57,16 +57,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temp, path)
 
 
-def pull_list(
-    session: ApiSession, url: str, raw_dir: Path, name: str | None = None
-) -> PullResult:
+def pull_list(session: ApiSession, url: str, raw_dir: Path, name: str | None = None) -> PullResult:
     """Download ``url`` into ``raw_dir/NAME.md`` unless its content is unchanged."""
     name = name or name_from_url(url)
     if not _NAME.fullmatch(name):
         raise PullError(f"list name {name!r} must be letters, digits, '.', '_' or '-'")
     try:
-        # refresh: revalidate any cached copy, so a changed list is seen at once.
-        response = session.request("GET", url, refresh=True)
+        # Always download: revalidation by Last-Modified misses an edit made within the
+        # same second, and a list is small.
+        response = session.request("GET", url, force_refresh=True)
     except requests.RequestException as err:
         raise PullError(f"{url}: {err}") from err
     if response.status_code != 200:

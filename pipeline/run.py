@@ -10,36 +10,45 @@ import hashlib
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from pipeline import __version__
+from pipeline.authors import best_title_match, check_entries
 from pipeline.enrich import (
     Dataset,
+    EntryKey,
+    TitleMatches,
     build_dataset,
     cited_ids,
     describe_changes,
     detect_changes,
+    entry_key,
     ids_to_fetch,
     removed_papers,
 )
 from pipeline.extract import Entry, ListError, read_entries
 from pipeline.fetch import DEFAULT_API_URL, ArxivFetcher, FetchReport, Paper, RetryPolicy
 from pipeline.http import ApiSession, SessionSettings
-from pipeline.schema import CHANGES, ENTRIES, REMOVED
+from pipeline.schema import AUTHOR_FIXES, CHANGES, ENTRIES, REMOVED
 from pipeline.store import (
+    AUTHOR_FIXES_CSV,
     DatasetLock,
     appended,
     changes_table,
+    csv_bytes,
     entries_table,
     read_previous_papers,
     read_table,
     recover,
     removed_table,
     table_bytes,
+    to_table,
     write_dataset,
 )
 
@@ -119,6 +128,60 @@ def make_fetcher(config: RunConfig) -> ArxivFetcher:
     )
 
 
+def match_titles(
+    entries: Sequence[Entry],
+    fetcher: ArxivFetcher,
+    previous_entries: pa.Table | None,
+    previous: Mapping[str, Paper],
+    now: datetime,
+    max_age: timedelta,
+) -> TitleMatches:
+    """Find arXiv ids for entries that give none, by searching arXiv for their titles.
+
+    A search younger than ``max_age`` is not repeated: its outcome (a match whose paper is
+    still in the dataset, or no match) is carried over from the previous entries, as it is
+    when a search cannot be made because arXiv stopped answering.
+    """
+    title_only = [e for e in entries if e.arxiv_id is None and not e.id_error and e.title]
+    earlier: dict[tuple[str, str], dict[str, Any]] = {}
+    if previous_entries is not None:
+        for row in previous_entries.to_pylist():
+            usable = row["arxiv_id"] is None or row["arxiv_id"] in previous
+            if row.get("searched_at") is not None and row["title"] and usable:
+                earlier[(row["list_file"], row["title"])] = row
+    searched_at: dict[EntryKey, datetime] = {}
+    resolved: dict[EntryKey, tuple[str, float]] = {}
+    papers: dict[str, Paper] = {}
+
+    def carry_over(entry: Entry, row: dict[str, Any]) -> None:
+        searched_at[entry_key(entry)] = row["searched_at"]
+        if row["arxiv_id"] is not None:
+            resolved[entry_key(entry)] = (row["arxiv_id"], row["match_score"])
+
+    to_search = []
+    for entry in title_only:
+        row = earlier.get((entry.list_file, entry.title or ""))
+        if row is not None and now - row["searched_at"] < max_age:
+            carry_over(entry, row)
+        else:
+            to_search.append(entry)
+    candidates = fetcher.search_titles([e.title for e in to_search if e.title])
+    for entry in to_search:
+        found = candidates.get(entry.title or "")
+        if found is None:
+            # Not searched this time (arXiv stopped answering): keep what was known.
+            if (row := earlier.get((entry.list_file, entry.title or ""))) is not None:
+                carry_over(entry, row)
+            continue
+        searched_at[entry_key(entry)] = now
+        match = best_title_match(entry.title or "", entry.authors, found)
+        if match is not None:
+            paper, score = match
+            resolved[entry_key(entry)] = (paper.arxiv_id, score)
+            papers[paper.arxiv_id] = paper
+    return TitleMatches(searched_at, resolved, papers)
+
+
 def content_changed(out_dir: Path, previous: Mapping[str, Paper], dataset: Dataset) -> bool:
     """Whether the dataset says anything new, leaving aside when papers were fetched.
 
@@ -164,28 +227,43 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
         report = (
             fetcher.fetch(to_fetch, progress(len(to_fetch), "ids")) if to_fetch else FetchReport()
         )
+        titles = match_titles(
+            entries,
+            fetcher,
+            read_table(config.out_dir / ENTRIES.file),
+            previous,
+            started,
+            config.max_age,
+        )
         session = fetcher.session
-
-        if report.gave_up and report.answers == 0:
+        gave_up = report.gave_up or fetcher.gave_up
+        if gave_up and fetcher.answers == 0:
             return RunOutcome(
                 EXIT_FATAL,
-                f"arXiv API unreachable at {config.api_url}: {report.gave_up}; "
+                f"arXiv API unreachable at {config.api_url}: {gave_up}; "
                 f"nothing written, {config.out_dir} left as it was",
             )
 
-        dataset = build_dataset(entries, report, previous)
+        dataset = build_dataset(entries, report, previous, titles)
         statuses = Counter(r.status for r in dataset.entries)
         changes = detect_changes(previous, report.papers, started)
         change_lines = describe_changes(changes)
         removed = removed_papers(previous, (r.paper.arxiv_id for r in dataset.papers))
-        exit_code = EXIT_PARTIAL if report.gave_up else EXIT_OK
+        papers_by_id = {r.paper.arxiv_id: r.paper for r in dataset.papers}
+        name_checks = check_entries(
+            (r.entry, papers_by_id[r.arxiv_id])
+            for r in dataset.entries
+            if r.arxiv_id in papers_by_id
+        )
+        actions = Counter(c.action for c in name_checks)
+        exit_code = EXIT_PARTIAL if gave_up else EXIT_OK
         manifest: dict[str, Any] = {
             "tool": f"arxiv-enrich {__version__}",
             "run_id": run_id,
             "started_at": started,
             "finished_at": datetime.now(UTC),
             "exit_code": exit_code,
-            "complete": not report.gave_up,
+            "complete": not gave_up,
             "api_url": config.api_url,
             "lists": [
                 {"path": str(lst.path), "sha256": lst.sha256, "entries": len(lst.entries)}
@@ -205,13 +283,17 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
                 "answers": report.answers,
                 "retries": report.retries,
             },
-            "gave_up": report.gave_up,
+            "gave_up": gave_up,
             "pending_ids": report.pending,
             "changes": {"count": len(changes), "summary": change_lines},
             "removed_ids": [p.arxiv_id for p in removed],
+            "author_fixes": {"fix": actions["fix"], "review": actions["review"]},
             "content_changed": content_changed(config.out_dir, previous, dataset),
         }
+        fixes_table = to_table(AUTHOR_FIXES, (vars(c) for c in name_checks))
         extra = {
+            AUTHOR_FIXES.file: table_bytes(fixes_table, run_id),
+            AUTHOR_FIXES_CSV: csv_bytes(fixes_table),
             CHANGES.file: table_bytes(appended(config.out_dir, changes_table(changes)), run_id),
             REMOVED.file: table_bytes(
                 appended(
@@ -231,9 +313,14 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
     summary += "".join(f"\n{line}" for line in change_lines)
     if removed:
         summary += f"\n{len(removed)} papers left the lists (kept in removed.parquet)"
-    if report.gave_up:
+    if name_checks:
         summary += (
-            f"\nstopped asking arXiv: {report.gave_up}; {len(report.pending)} ids pending "
+            f"\n{actions['fix']} author names to fix, {actions['review']} differences to review "
+            f"(author_fixes.csv); `python -m pipeline fix LIST` writes the corrected list"
+        )
+    if gave_up:
+        summary += (
+            f"\nstopped asking arXiv: {gave_up}; {len(report.pending)} ids pending "
             "(listed in manifest.json), the next run fetches them"
         )
     return RunOutcome(exit_code, summary, manifest)

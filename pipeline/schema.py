@@ -195,6 +195,13 @@ ENTRIES = FileSchema(
             "100.0",
         ),
         Column(
+            "searched_at",
+            UTC_TIMESTAMP,
+            True,
+            "When arXiv was last searched for the entry's title (entries with no id; UTC).",
+            "2026-11-25 03:00:00+00:00",
+        ),
+        Column(
             "status", pa.string(), False, "One of: " + ", ".join(ENTRY_STATUSES) + ".", "enriched"
         ),
     ),
@@ -303,7 +310,8 @@ STATUS_MEANINGS = {
     "not_on_arxiv": "The entry gives no arXiv id and a title search on arXiv found no match: "
     "the paper is published elsewhere.",
     "invalid_id": "The id as written cannot exist (`id_error` says why) or arXiv rejected it.",
-    "no_arxiv_id": "The entry gives no arXiv id (it links elsewhere) and none was found for it.",
+    "no_arxiv_id": "The entry gives no arXiv id (it links elsewhere) and its title could not be "
+    "searched this run (arXiv stopped answering) nor before.",
     "failed": "arXiv stopped answering before this paper was fetched and no earlier run had "
     "it; the next run tries again.",
 }
@@ -336,6 +344,8 @@ MANIFEST_KEYS = (
     ("changes.count", "Rows this run added to changes.parquet."),
     ("changes.summary", "One line per changed field: how many papers, which ids."),
     ("removed_ids", "Papers no list cites any more, moved to removed.parquet by this run."),
+    ("author_fixes.fix", "Rows of author_fixes.parquet that `python -m pipeline fix` corrects."),
+    ("author_fixes.review", "Rows of author_fixes.parquet left for a person to decide."),
     (
         "content_changed",
         "`true` when papers or entries differ from the previous dataset other than in "

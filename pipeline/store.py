@@ -30,6 +30,7 @@ from typing import Any
 import filelock
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from pipeline.enrich import Change, Dataset
@@ -39,6 +40,7 @@ from pipeline.schema import CHANGES, ENTRIES, PAPERS, REMOVED, FileSchema
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
+AUTHOR_FIXES_CSV = "author_fixes.csv"
 MANIFEST = "manifest.json"
 
 
@@ -165,6 +167,7 @@ def entries_table(dataset: Dataset) -> pa.Table:
                 "id_error": r.entry.id_error,
                 "id_source": r.id_source,
                 "match_score": r.match_score,
+                "searched_at": r.searched_at,
                 "status": r.status,
             }
             for r in dataset.entries
@@ -196,6 +199,13 @@ def appended(out_dir: Path, new_rows: pa.Table) -> pa.Table:
     if existing is None:
         return new_rows
     return pa.concat_tables([existing.select(schema.names).cast(schema), new_rows])
+
+
+def csv_bytes(table: pa.Table) -> bytes:
+    """A table as CSV with a header row, for people who open it in a spreadsheet."""
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink)
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def read_table(path: Path) -> pa.Table | None:

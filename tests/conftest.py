@@ -32,17 +32,32 @@ def seed_list(tmp_path: Path) -> Path:
     return path
 
 
-def run_cli(args: Sequence[str], cwd: Path = ROOT, timeout: float = 120,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: Sequence[str], cwd: Path = ROOT, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m pipeline ARGS`` in a subprocess, as a scheduled job would run it."""
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
     )
 
 
 def fast_run_args(api: FakeArxiv, out: Path, cache: Path, *lists: Path) -> list[str]:
     """``run`` options for a quick run against the stand-in (small delay, no progress)."""
-    return ["run", *map(str, lists), "--out", str(out), "--cache", str(cache),
-            "--api-url", api.url, "--delay", "0.01", "--no-progress"]
+    return [
+        "run",
+        *map(str, lists),
+        "--out",
+        str(out),
+        "--cache",
+        str(cache),
+        "--api-url",
+        api.url,
+        "--delay",
+        "0.01",
+        "--no-progress",
+    ]

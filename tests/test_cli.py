@@ -38,17 +38,18 @@ def test_help_and_version() -> None:
     assert version.stdout.startswith("arxiv-enrich ")
 
 
-def test_seed_list_gives_66_typed_papers_and_a_second_run_sends_nothing(
+def test_seed_list_gives_66_linked_papers_typed_and_a_second_run_sends_nothing(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
     first = run_cli(fast_run_args(arxiv_api, out, cache, seed_list))
     assert first.returncode == 0, first.stderr
-    assert len(arxiv_api.log) == 1  # 66 ids in one batch of 100
+    # 66 ids in one batch of 100, and the five title-only entries in one title search.
+    assert [len(r.id_list) for r in arxiv_api.log] == [66, 0]
 
     papers = pq.read_table(out / "papers.parquet")
     entries = pq.read_table(out / "entries.parquet")
-    assert papers.num_rows == 66
+    assert papers.num_rows == 67  # the 66 linked papers and 1405.3866, found by its title
     assert entries.num_rows == 71
     assert papers.schema.field("published").type == pa.timestamp("us", tz="UTC")
     assert papers.schema.field("authors").type == pa.list_(pa.string())
@@ -83,8 +84,9 @@ def test_seed_list_gives_66_typed_papers_and_a_second_run_sends_nothing(
     }
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["exit_code"] == 0
-    assert manifest["counts"]["papers"] == 66
-    assert manifest["requests"]["sent"] == 1
+    assert manifest["counts"]["papers"] == 67
+    assert manifest["counts"]["statuses"] == {"enriched": 67, "not_on_arxiv": 4}
+    assert manifest["requests"]["sent"] == 2
     assert manifest["lists"][0]["entries"] == 71
     assert len(manifest["lists"][0]["sha256"]) == 64
 
@@ -137,7 +139,7 @@ def test_api_url_from_the_environment(
         env={"ARXIV_API_URL": arxiv_api.url},
     )
     assert run.returncode == 0, run.stderr
-    assert len(arxiv_api.log) == 1
+    assert len(arxiv_api.log) == 2
 
 
 def test_unreachable_api_is_one_line_exit_1_and_the_dataset_untouched(
@@ -176,7 +178,7 @@ def test_ids_are_batched_and_paced(arxiv_api: FakeArxiv, seed_list: Path, tmp_pa
     args = fast_run_args(arxiv_api, tmp_path / "o", tmp_path / "c.sqlite", seed_list)
     run = run_cli([*args, "--batch-size", "20", "--delay", "0.2"])
     assert run.returncode == 0, run.stderr
-    assert [len(r.id_list) for r in arxiv_api.log] == [20, 20, 20, 6]
+    assert [len(r.id_list) for r in arxiv_api.log] == [20, 20, 20, 6, 0]
     starts = [r.started for r in arxiv_api.log]
     assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.2 - 0.005
 
@@ -219,7 +221,7 @@ def test_a_list_without_arxiv_ids_is_written_with_its_entries(
     run = run_cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", plain))
     assert run.returncode == 0, run.stderr
     entries = pq.read_table(tmp_path / "out" / "entries.parquet").to_pylist()
-    assert [e["status"] for e in entries] in (["no_arxiv_id"], ["not_on_arxiv"])
+    assert [e["status"] for e in entries] == ["not_on_arxiv"]
     assert pq.read_table(tmp_path / "out" / "papers.parquet").num_rows == 0
 
 

@@ -91,4 +91,4 @@ def test_kill_9_at_random_moments_never_leaves_a_broken_dataset(
             [*fast_run_args(api, out, tmp_path / "final.sqlite", seed_list), "--max-age", "0"]
         )
         assert final.returncode == 0, final.stderr
-        assert pq.read_table(out / "papers.parquet").num_rows == 66
+        assert pq.read_table(out / "papers.parquet").num_rows == 67

@@ -32,7 +32,7 @@ def test_max_age_zero_refetches_everything_in_the_fewest_batches(
     assert run_cli(args).returncode == 0
     arxiv_api.reset_log()
     assert run_cli([*args, "--max-age", "0"]).returncode == 0
-    assert [len(r.id_list) for r in arxiv_api.log] == [30, 30, 6]
+    assert [len(r.id_list) for r in arxiv_api.log] == [30, 30, 6, 0]  # and the title search
 
 
 def test_only_stale_papers_are_asked_for(
@@ -57,7 +57,7 @@ def test_only_stale_papers_are_asked_for(
     assert [sorted(r.id_list) for r in arxiv_api.log] == [sorted(stale)]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["ids_fetched"] == 2
-    assert manifest["counts"]["ids_kept_from_previous"] == 64
+    assert manifest["counts"]["ids_kept_from_previous"] == 65  # 64 linked, 1 found by title
 
 
 def test_a_new_version_on_arxiv_is_recorded_in_changes(
@@ -103,7 +103,7 @@ def test_a_paper_that_left_the_list_moves_to_removed(
     assert run.returncode == 0, run.stderr
     assert "1 papers left the lists" in run.stdout
     papers = pq.read_table(out / "papers.parquet")
-    assert papers.num_rows == 65
+    assert papers.num_rows == 66
     assert "1503.02531" not in papers["arxiv_id"].to_pylist()
     removed = pq.read_table(out / "removed.parquet").to_pylist()
     assert [(r["arxiv_id"], r["tags"]) for r in removed] == [("1503.02531", ["Distillation"])]
@@ -205,7 +205,8 @@ def test_cache_info_and_clear(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: P
     cache = tmp_path / "c.sqlite"
     assert run_cli(fast_run_args(arxiv_api, tmp_path / "o", cache, seed_list)).returncode == 0
     info = run_cli(["cache", "info", "--cache", str(cache)])
-    assert info.returncode == 0 and "1 responses (1 fresh)" in info.stdout
+    # One answer to the batch of ids, one to the title search.
+    assert info.returncode == 0 and "2 responses (2 fresh)" in info.stdout
     cleared = run_cli(["cache", "clear", "--cache", str(cache)])
-    assert cleared.returncode == 0 and "removed 1 responses" in cleared.stdout
+    assert cleared.returncode == 0 and "removed 2 responses" in cleared.stdout
     assert "0 responses" in run_cli(["cache", "info", "--cache", str(cache)]).stdout

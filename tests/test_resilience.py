@@ -48,13 +48,13 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
         assert run.returncode == 0, run.stderr
         faulted = [r.fault for r in api.log if r.fault]
         assert len(faulted) >= 3, "the mix should have injected faults"
-        assert len(api.log) == 7 + len(faulted)
+        assert len(api.log) == 7 + 1 + len(faulted)  # 7 id batches, 1 title search
         starts = sorted(r.started for r in api.log)
         assert min(b - a for a, b in itertools.pairwise(starts)) >= delay - 0.005
 
         papers = pq.read_table(out / "papers.parquet")
-        assert papers.num_rows == 66
-        assert _statuses(out)["enriched"] == 66
+        assert papers.num_rows == 67  # the 66 linked papers and one found by its title
+        assert _statuses(out) == {"enriched": 67, "not_on_arxiv": 4}
 
         api.reset_log()
         api.faults = Faults()
@@ -62,7 +62,7 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
         again = run_cli([*fast_run_args(api, fresh_out, cache, seed_list), "--batch-size", "10"])
         assert again.returncode == 0, again.stderr
         assert api.log == [], "every batch must come from the cache, none of the bad answers"
-        assert pq.read_table(fresh_out / "papers.parquet").num_rows == 66
+        assert pq.read_table(fresh_out / "papers.parquet").num_rows == 67
 
 
 def test_a_lockout_writes_what_was_fetched_exits_3_and_the_next_run_resumes(
@@ -88,7 +88,7 @@ def test_a_lockout_writes_what_was_fetched_exits_3_and_the_next_run_resumes(
         assert resumed.returncode == 0, resumed.stderr
         asked = [i for r in api.log for i in r.id_list]
         assert sorted(asked) == sorted(manifest["pending_ids"])
-        assert pq.read_table(out / "papers.parquet").num_rows == 66
+        assert pq.read_table(out / "papers.parquet").num_rows == 67
 
 
 def test_a_retry_after_beyond_max_wait_stops_at_once_and_keeps_previous_rows(
@@ -110,7 +110,7 @@ def test_a_retry_after_beyond_max_wait_stops_at_once_and_keeps_previous_rows(
         )
         assert run.returncode == 1  # arXiv answered nothing at all this run
         assert len(api.log) == 1
-        assert pq.read_table(out / "papers.parquet").num_rows == 66
+        assert pq.read_table(out / "papers.parquet").num_rows == 67
 
 
 def test_a_partial_refresh_keeps_the_previous_rows_of_papers_it_could_not_refresh(
@@ -133,8 +133,8 @@ def test_a_partial_refresh_keeps_the_previous_rows_of_papers_it_could_not_refres
             ]
         )
         assert run.returncode == 3, run.stderr
-        assert pq.read_table(out / "papers.parquet").num_rows == 66
-        assert _statuses(out)["enriched"] == 66
+        assert pq.read_table(out / "papers.parquet").num_rows == 67
+        assert _statuses(out)["enriched"] == 67
 
 
 def test_a_second_run_exits_4_while_the_first_holds_the_lock(
@@ -208,5 +208,5 @@ def test_hostile_answers_are_refused_and_retried(seed_list: Path, tmp_path: Path
             ]
         )
         assert run.returncode == 0, run.stderr
-        assert [r.fault for r in api.log] == ["bomb", "bad_utf8", "huge", None]
-        assert pq.read_table(tmp_path / "out" / "papers.parquet").num_rows == 66
+        assert [r.fault for r in api.log] == ["bomb", "bad_utf8", "huge", None, None]
+        assert pq.read_table(tmp_path / "out" / "papers.parquet").num_rows == 67

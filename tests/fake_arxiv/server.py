@@ -476,7 +476,8 @@ def _feed(
         f"  <id>https://arxiv.org/api/{feed_id}</id>",
         f"  <title>arXiv Query: {query}</title>",
         "  <updated>2026-04-12T22:09:26Z</updated>",
-        f'  <link href="https://arxiv.org/api/query?{query}" type="application/atom+xml"/>',
+        f"  <link href={quoteattr('https://arxiv.org/api/query?' + query)} "
+        'type="application/atom+xml"/>',
         f"  <opensearch:itemsPerPage>{max_results}</opensearch:itemsPerPage>",
         f"  <opensearch:totalResults>{total}</opensearch:totalResults>",
         f"  <opensearch:startIndex>{start}</opensearch:startIndex>",

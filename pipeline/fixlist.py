@@ -1,0 +1,299 @@
+"""Writing a corrected copy of a list: the same bytes, except the fixes.
+
+The fixes come from a run's ``entries.parquet`` and ``author_fixes.parquet``: misspelled
+author names, repaired arXiv ids, arXiv links for entries found by title, and runs of
+spaces in titles. Everything else of the file is kept as it was: line endings, trailing
+whitespace, a missing final newline, a byte order mark. A fix whose text is no longer on
+its line (the list was edited after the run) is skipped and reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.extract import read_list_text
+from pipeline.schema import AUTHOR_FIXES, ENTRIES
+from pipeline.store import DatasetLock, read_table, recover
+
+REASONS = ("author", "id", "title_spaces", "arxiv_link")
+
+# The first Markdown link of a line: authors stand before it, the title is its text.
+_LINK = re.compile(r"\[([^\[\]]*)\]\(")
+_SPACE_RUN = re.compile(r" {2,}")
+
+
+class FixError(Exception):
+    """The list cannot be fixed from this output directory; the message says why."""
+
+
+@dataclass(frozen=True)
+class ListFix:
+    """One replacement on one line of a list.
+
+    ``old`` is the exact text to replace, standing alone (not inside a longer name or
+    number). An ``author`` fix replaces its first occurrence before the line's first link,
+    the other kinds every occurrence. An ``arxiv_link`` fix is the exception: ``old`` is
+    the entry's own URL, which must still be on the line, and ``new`` is appended at the
+    end of the line (before any trailing whitespace).
+    """
+
+    line: int
+    old: str
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SkippedFix:
+    """A fix left out, and why."""
+
+    fix: ListFix
+    why: str
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    """What fixing a list did, and where the corrected list went.
+
+    ``text`` is the corrected list, ``diff`` a unified diff from the list to it (empty
+    when nothing changed), and ``written`` says whether ``out_path`` was written.
+    """
+
+    list_path: Path
+    out_path: Path
+    applied: tuple[ListFix, ...]
+    skipped: tuple[SkippedFix, ...]
+    text: str
+    diff: str
+    written: bool
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+def _standalone(old: str) -> re.Pattern[str]:
+    """``old`` not glued to a letter or digit: ``mjad`` is not found in ``Amjad``, and
+    ``1404.00736`` not in ``11404.007361``; ``1404.00736v2`` and ``.pdf`` still match."""
+    before = r"(?<![\w])" if old[:1].isalnum() else ""
+    if old[:1].isdigit():
+        before += r"(?<!\d\.)"
+    after = r"(?![\w])" if old[-1:].isalnum() else ""
+    if old[-1:].isdigit():
+        after = r"(?!\d)(?!\.\d)"
+    return re.compile(before + re.escape(old) + after)
+
+
+def _apply_one(line: str, fix: ListFix) -> str | None:
+    """The line with the fix applied, or None when its text is not on the line."""
+    if fix.reason == "arxiv_link":
+        if not fix.old or fix.old not in line:
+            return None
+        content = line.rstrip()
+        return content + fix.new + line[len(content) :]
+    pattern = _standalone(fix.old)
+    if fix.reason == "author":
+        link = _LINK.search(line)
+        end = link.start() if link else len(line)
+        found = pattern.search(line, 0, end)
+        if found is None:
+            return None
+        return line[: found.start()] + fix.new + line[found.end() :]
+    new_line, count = pattern.subn(lambda _: fix.new, line)
+    return new_line if count else None
+
+
+def try_fixes(text: str, fixes: Sequence[ListFix]) -> tuple[str, list[ListFix], list[SkippedFix]]:
+    """The text with the fixes applied in order, the fixes applied and those skipped."""
+    # Split on \n only: "\r" stays with its line, and str.splitlines would also break
+    # at characters (\x0c, \u2028) that Markdown does not count as line ends.
+    lines = text.split("\n")
+    applied: list[ListFix] = []
+    skipped: list[SkippedFix] = []
+    for fix in fixes:
+        if not 1 <= fix.line <= len(lines):
+            skipped.append(SkippedFix(fix, f"the list has no line {fix.line}"))
+            continue
+        line = lines[fix.line - 1]
+        ending = "\r" if line.endswith("\r") else ""
+        new_line = _apply_one(line.removesuffix("\r"), fix)
+        if new_line is None:
+            skipped.append(SkippedFix(fix, f"{fix.old!r} is not on line {fix.line}"))
+            continue
+        lines[fix.line - 1] = new_line + ending
+        applied.append(fix)
+    return "\n".join(lines), applied, skipped
+
+
+def apply_fixes(text: str, fixes: Sequence[ListFix]) -> str:
+    """The text with the fixes applied; fixes whose text is not on their line are left out."""
+    return try_fixes(text, fixes)[0]
+
+
+def _line(lines: Sequence[str], number: int) -> str:
+    return lines[number - 1].removesuffix("\r") if 1 <= number <= len(lines) else ""
+
+
+def _title_fix(line_number: int, line: str, title: str) -> ListFix:
+    """Collapse runs of spaces in the link text that holds ``title``."""
+    wanted = " ".join(title.split())
+    for m in _LINK.finditer(line):
+        if " ".join(m[1].split()) == wanted:
+            old = f"[{m[1]}]"
+            return ListFix(line_number, old, _SPACE_RUN.sub(" ", old), "title_spaces")
+    # Not on the line any more: the fix is planned anyway and reported as skipped.
+    return ListFix(line_number, f"[{title}]", f"[{_SPACE_RUN.sub(' ', title)}]", "title_spaces")
+
+
+def _id_fix(line_number: int, row: Mapping[str, Any]) -> ListFix | None:
+    """``1404.00736`` -> ``1404.0736``: the base ids of ``id_fix``, so a version suffix stays."""
+    old, _, new = str(row.get("id_fix") or "").partition(" -> ")
+    if not old or not new:
+        old, new = row.get("raw_id") or "", row.get("arxiv_id") or ""
+    return ListFix(line_number, old, new, "id") if old and new and old != new else None
+
+
+def plan_fixes(
+    list_text: str, entries: Sequence[Mapping[str, Any]], checks: Sequence[Mapping[str, Any]]
+) -> list[ListFix]:
+    """The fixes a run's rows call for on one list, in line order.
+
+    ``entries`` are rows of entries.parquet and ``checks`` rows of author_fixes.parquet,
+    both of this list only. Only repaired ids that arXiv confirmed (status ``enriched``)
+    are written into the list.
+    """
+    lines = list_text.split("\n")
+    fixes: list[ListFix] = []
+    for check in checks:
+        if check.get("action") == "fix" and check.get("listed") and check.get("on_arxiv"):
+            fixes.append(ListFix(int(check["line"]), check["listed"], check["on_arxiv"], "author"))
+    for row in entries:
+        number = int(row["line"])
+        line = _line(lines, number)
+        if row.get("id_fix") and row.get("status") == "enriched":
+            fix = _id_fix(number, row)
+            if fix is not None:
+                fixes.append(fix)
+        title = row.get("title")
+        if title and _SPACE_RUN.search(title):
+            fixes.append(_title_fix(number, line, title))
+        arxiv_id, url = row.get("arxiv_id"), row.get("url")
+        if row.get("id_source") == "title_search" and arxiv_id and url:
+            abs_url = f"https://arxiv.org/abs/{arxiv_id}"
+            if abs_url not in line:
+                fixes.append(ListFix(number, url, f" [arXiv:{arxiv_id}]({abs_url})", "arxiv_link"))
+    return sorted(fixes, key=lambda f: (f.line, REASONS.index(f.reason)))
+
+
+def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
+    """A unified diff; a last line without newline is marked as ``diff`` and git do."""
+
+    def lines(text: str) -> list[str]:
+        split = text.splitlines(keepends=True)
+        if split and not split[-1].endswith(("\n", "\r")):
+            split[-1] += "\n\\ No newline at end of file\n"
+        return split
+
+    return "".join(difflib.unified_diff(lines(old), lines(new), old_name, new_name))
+
+
+def _same_file(row_file: str, list_path: Path) -> bool:
+    try:
+        return Path(row_file).resolve() == list_path.resolve()
+    except OSError:
+        return False
+
+
+def _files_of(list_files: set[str], list_path: Path) -> set[str]:
+    """The ``list_file`` values that name this list: the same resolved path, else (a run
+    started from another directory) the same file name."""
+    same = {f for f in list_files if _same_file(f, list_path)}
+    return same or {f for f in list_files if Path(f).name == list_path.name}
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
+    table = read_table(path)
+    if table is None:
+        raise FixError(f"{path}: missing or unreadable; run `python -m pipeline run` first")
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows
+
+
+def write_atomically(path: Path, data: bytes, mode_from: Path | None = None) -> None:
+    """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode_from is not None and mode_from.exists():
+            shutil.copymode(mode_from, temp)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def fix_list_file(
+    list_path: Path,
+    enriched_dir: Path,
+    out_path: Path | None = None,
+    in_place: bool = False,
+    wait_for_lock: bool = False,
+) -> FixOutcome:
+    """Write the list with the fixes of the run in ``enriched_dir``.
+
+    To ``out_path``, by default ``<enriched_dir>/<list stem>.fixed.md``, or over the list
+    itself with ``in_place`` (then only when something changed). The dataset's lock is
+    held meanwhile, so both tables come from the same run (``LockedError`` if a run
+    holds it and ``wait_for_lock`` is false).
+    """
+    if in_place and out_path is not None:
+        raise ValueError("give out_path or in_place, not both")
+    text = read_list_text(list_path)
+    with list_path.open("rb") as f:
+        bom = codecs.BOM_UTF8 if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else b""
+    if not (enriched_dir / ENTRIES.file).is_file():
+        raise FixError(
+            f"{enriched_dir / ENTRIES.file}: missing; run `python -m pipeline run` first"
+        )
+
+    with DatasetLock(enriched_dir, wait=wait_for_lock):
+        recover(enriched_dir)
+        all_entries = _read_rows(enriched_dir / ENTRIES.file)
+        files = _files_of({r["list_file"] for r in all_entries}, list_path)
+        if not files:
+            raise FixError(
+                f"{enriched_dir / ENTRIES.file} has no entries of {list_path}; run over it first"
+            )
+        entries = [r for r in all_entries if r["list_file"] in files]
+        checks = [
+            r for r in _read_rows(enriched_dir / AUTHOR_FIXES.file) if r["list_file"] in files
+        ]
+        new_text, applied, skipped = try_fixes(text, plan_fixes(text, entries, checks))
+
+        target = list_path if in_place else out_path or enriched_dir / f"{list_path.stem}.fixed.md"
+        written = bool(applied) or not in_place
+        if written:
+            data = bom + new_text.encode("utf-8")
+            write_atomically(target, data, mode_from=list_path if in_place else None)
+    return FixOutcome(
+        list_path=list_path,
+        out_path=target,
+        applied=tuple(applied),
+        skipped=tuple(skipped),
+        text=new_text,
+        diff=unified_diff(text, new_text, str(list_path), str(target)),
+        written=written,
+    )
