@@ -315,6 +315,7 @@ def check_entry(entry: Entry, paper: Paper) -> list[NameCheck]:
     rows: list[NameCheck] = []
     if (
         entry.title
+        and " ".join(entry.title.split()) != paper.title  # the usual case, and cheap
         and _names_the_paper(entry.title)
         and _title_key(entry.title) != _title_key(paper.title)
     ):
@@ -329,7 +330,7 @@ def check_entry(entry: Entry, paper: Paper) -> list[NameCheck]:
     for i, j in pairs:
         if i is not None and j is not None:
             listed, on_arxiv = entry.authors[i], paper.authors[j]
-            kind = classify_names(listed, on_arxiv)
+            kind = None if listed == on_arxiv else classify_names(listed, on_arxiv)
             if kind is not None:
                 similarity = name_similarity(listed, on_arxiv)
                 author_rows.append((j, row(j + 1, listed, on_arxiv, kind, similarity)))

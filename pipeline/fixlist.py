@@ -129,6 +129,8 @@ def try_fixes(text: str, fixes: Sequence[ListFix]) -> tuple[str, list[ListFix], 
         if new_line is None:
             skipped.append(SkippedFix(fix, f"{fix.old!r} is not on line {fix.line}"))
             continue
+        if new_line == line.removesuffix("\r"):
+            continue  # already as the fix would make it (the list was fixed since the run)
         lines[fix.line - 1] = new_line + ending
         applied.append(fix)
     return "\n".join(lines), applied, skipped
@@ -229,7 +231,11 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def write_atomically(path: Path, data: bytes, mode_from: Path | None = None) -> None:
-    """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new."""
+    """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new.
+
+    The file keeps the mode of ``mode_from`` (by default the file it replaces); a new file
+    gets the usual mode of new files (0666 less the umask).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -237,8 +243,14 @@ def write_atomically(path: Path, data: bytes, mode_from: Path | None = None) -> 
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if mode_from is not None and mode_from.exists():
-            shutil.copymode(mode_from, temp)
+        like = mode_from if mode_from is not None else path
+        if like.exists():
+            shutil.copymode(like, temp)
+        else:
+            # mkstemp makes the file private (0600); give it the mode of any new file.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -11,17 +11,17 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import __version__
 from pipeline.authors import best_title_match, check_entries
 from pipeline.enrich import (
-    Dataset,
     EntryKey,
     TitleMatches,
     build_dataset,
@@ -35,7 +35,7 @@ from pipeline.enrich import (
 from pipeline.extract import Entry, ListError, read_entries
 from pipeline.fetch import DEFAULT_API_URL, ArxivFetcher, FetchReport, Paper, RetryPolicy
 from pipeline.http import ApiSession, SessionSettings
-from pipeline.schema import AUTHOR_FIXES, CHANGES, ENTRIES, REMOVED
+from pipeline.schema import AUTHOR_FIXES, CHANGES, ENTRIES, PAPERS, REMOVED
 from pipeline.store import (
     AUTHOR_FIXES_CSV,
     DatasetLock,
@@ -43,10 +43,12 @@ from pipeline.store import (
     changes_table,
     csv_bytes,
     entries_table,
-    read_previous_papers,
+    papers_by_id,
+    papers_table,
     read_table,
     recover,
     removed_table,
+    same_content,
     table_bytes,
     to_table,
     write_dataset,
@@ -143,9 +145,12 @@ def match_titles(
     when a search cannot be made because arXiv stopped answering.
     """
     title_only = [e for e in entries if e.arxiv_id is None and not e.id_error and e.title]
+    if not title_only:
+        return TitleMatches()
     earlier: dict[tuple[str, str], dict[str, Any]] = {}
     if previous_entries is not None:
-        for row in previous_entries.to_pylist():
+        searched = previous_entries.filter(pc.is_valid(previous_entries["searched_at"]))
+        for row in searched.to_pylist():
             usable = row["arxiv_id"] is None or row["arxiv_id"] in previous
             if row.get("searched_at") is not None and row["title"] and usable:
                 earlier[(row["list_file"], row["title"])] = row
@@ -182,23 +187,6 @@ def match_titles(
     return TitleMatches(searched_at, resolved, papers)
 
 
-def content_changed(out_dir: Path, previous: Mapping[str, Paper], dataset: Dataset) -> bool:
-    """Whether the dataset says anything new, leaving aside when papers were fetched.
-
-    A scheduled job commits or publishes the dataset only then (fetched_at alone changes
-    every time a paper is refreshed).
-    """
-
-    def unstamped(paper: Paper) -> Paper:
-        return replace(paper, fetched_at=datetime.min.replace(tzinfo=UTC))
-
-    now = {r.paper.arxiv_id: unstamped(r.paper) for r in dataset.papers}
-    if now != {i: unstamped(p) for i, p in previous.items()}:
-        return True
-    before = read_table(out_dir / ENTRIES.file)
-    return before is None or not before.equals(entries_table(dataset))
-
-
 def _no_progress(total: int, label: str) -> Callable[[int], None]:
     return lambda n: None
 
@@ -213,7 +201,9 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
 
     with DatasetLock(config.out_dir, wait=config.wait_for_lock):
         recover(config.out_dir)
-        previous = read_previous_papers(config.out_dir)
+        previous_papers = read_table(config.out_dir / PAPERS.file)
+        previous_entries = read_table(config.out_dir / ENTRIES.file)
+        previous = papers_by_id(previous_papers)
         to_fetch = ids_to_fetch(wanted, previous, started, config.max_age)
         log.info(
             "%d entries, %d arXiv ids: %d to fetch, %d fresh from the last run",
@@ -227,14 +217,7 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
         report = (
             fetcher.fetch(to_fetch, progress(len(to_fetch), "ids")) if to_fetch else FetchReport()
         )
-        titles = match_titles(
-            entries,
-            fetcher,
-            read_table(config.out_dir / ENTRIES.file),
-            previous,
-            started,
-            config.max_age,
-        )
+        titles = match_titles(entries, fetcher, previous_entries, previous, started, config.max_age)
         session = fetcher.session
         gave_up = report.gave_up or fetcher.gave_up
         if gave_up and fetcher.answers == 0:
@@ -249,13 +232,12 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
         changes = detect_changes(previous, report.papers, started)
         change_lines = describe_changes(changes)
         removed = removed_papers(previous, (r.paper.arxiv_id for r in dataset.papers))
-        papers_by_id = {r.paper.arxiv_id: r.paper for r in dataset.papers}
+        paper_of = {r.paper.arxiv_id: r.paper for r in dataset.papers}
         name_checks = check_entries(
-            (r.entry, papers_by_id[r.arxiv_id])
-            for r in dataset.entries
-            if r.arxiv_id in papers_by_id
+            (r.entry, paper_of[r.arxiv_id]) for r in dataset.entries if r.arxiv_id in paper_of
         )
         actions = Counter(c.action for c in name_checks)
+        papers_out, entries_out = papers_table(dataset), entries_table(dataset)
         exit_code = EXIT_PARTIAL if gave_up else EXIT_OK
         manifest: dict[str, Any] = {
             "tool": f"arxiv-enrich {__version__}",
@@ -288,7 +270,12 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
             "changes": {"count": len(changes), "summary": change_lines},
             "removed_ids": [p.arxiv_id for p in removed],
             "author_fixes": {"fix": actions["fix"], "review": actions["review"]},
-            "content_changed": content_changed(config.out_dir, previous, dataset),
+            # A scheduled job publishes only when this is true: fetch times alone change
+            # every time papers are refreshed.
+            "content_changed": not (
+                same_content(previous_papers, papers_out, ignore=["fetched_at"])
+                and same_content(previous_entries, entries_out, ignore=["searched_at"])
+            ),
         }
         fixes_table = to_table(AUTHOR_FIXES, (vars(c) for c in name_checks))
         extra = {
@@ -303,7 +290,13 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
                 run_id,
             ),
         }
-        write_dataset(config.out_dir, dataset, manifest, run_id, extra)
+        write_dataset(
+            config.out_dir,
+            {PAPERS.file: papers_out, ENTRIES.file: entries_out},
+            manifest,
+            run_id,
+            extra,
+        )
 
     summary = (
         f"wrote {len(dataset.papers)} papers and {len(dataset.entries)} entries "

@@ -219,19 +219,20 @@ def read_table(path: Path) -> pa.Table | None:
         return None
 
 
-def read_previous_papers(out_dir: Path) -> dict[str, Paper]:
-    """The papers of the last committed dataset, by id."""
-    table = read_table(out_dir / PAPERS.file)
+def papers_by_id(table: pa.Table | None) -> dict[str, Paper]:
+    """The papers of a papers.parquet table, by id (read column by column: fast)."""
     if table is None:
         return {}
-    fields = set(Paper.__dataclass_fields__)
-    papers = {}
-    for row in table.to_pylist():
-        values = {k: v for k, v in row.items() if k in fields}
-        values["authors"] = tuple(values["authors"] or ())
-        values["categories"] = tuple(values["categories"] or ())
-        papers[row["arxiv_id"]] = Paper(**values)
-    return papers
+    names = list(Paper.__dataclass_fields__)
+    columns = table.select(names).to_pydict()
+    columns["authors"] = [tuple(v or ()) for v in columns["authors"]]
+    columns["categories"] = [tuple(v or ()) for v in columns["categories"]]
+    return {values[0]: Paper(*values) for values in zip(*columns.values(), strict=True)}
+
+
+def read_previous_papers(out_dir: Path) -> dict[str, Paper]:
+    """The papers of the last committed dataset, by id."""
+    return papers_by_id(read_table(out_dir / PAPERS.file))
 
 
 def json_bytes(document: Any) -> bytes:
@@ -249,16 +250,24 @@ def json_bytes(document: Any) -> bytes:
 
 def write_dataset(
     out_dir: Path,
-    dataset: Dataset,
+    tables: Mapping[str, pa.Table],
     manifest: Mapping[str, Any],
     run_id: str,
     extra: Mapping[str, bytes] | None = None,
 ) -> None:
-    """Commit the dataset's files and its manifest (written last) together."""
+    """Commit the dataset's tables (file name -> table), other files, and the manifest
+    (written last) together."""
     files = {
-        PAPERS.file: table_bytes(papers_table(dataset), run_id),
-        ENTRIES.file: table_bytes(entries_table(dataset), run_id),
+        **{name: table_bytes(table, run_id) for name, table in tables.items()},
         **(extra or {}),
         MANIFEST: json_bytes(manifest),
     }
     commit(out_dir, files, run_id)
+
+
+def same_content(before: pa.Table | None, after: pa.Table, ignore: Iterable[str] = ()) -> bool:
+    """Whether two versions of a table hold the same rows, leaving aside some columns."""
+    if before is None or before.column_names != after.column_names:
+        return False
+    ignored = [c for c in ignore if c in after.column_names]
+    return bool(before.drop_columns(ignored).equals(after.drop_columns(ignored)))

@@ -180,7 +180,8 @@ def test_ids_are_batched_and_paced(arxiv_api: FakeArxiv, seed_list: Path, tmp_pa
     assert run.returncode == 0, run.stderr
     assert [len(r.id_list) for r in arxiv_api.log] == [20, 20, 20, 6, 0]
     starts = [r.started for r in arxiv_api.log]
-    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.2 - 0.005
+    # Seen by the server, so its own scheduling jitter (a few ms under load) is allowed.
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.2 - 0.02
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
         rates={"503": 0.2, "429": 0.1, "empty": 0.1, "truncated": 0.05}, retry_after="0", seed=7
     )
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
-    delay = 0.05
+    delay = 0.2
     with FakeArxiv(faults=faults) as api:
         run = run_cli(
             [
@@ -50,7 +50,8 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
         assert len(faulted) >= 3, "the mix should have injected faults"
         assert len(api.log) == 7 + 1 + len(faulted)  # 7 id batches, 1 title search
         starts = sorted(r.started for r in api.log)
-        assert min(b - a for a, b in itertools.pairwise(starts)) >= delay - 0.005
+        # Seen by the server, so its own scheduling jitter (a few ms under load) is allowed.
+        assert min(b - a for a, b in itertools.pairwise(starts)) >= delay - 0.02
 
         papers = pq.read_table(out / "papers.parquet")
         assert papers.num_rows == 67  # the 66 linked papers and one found by its title

@@ -1,0 +1,70 @@
+"""The bench at a tiny size: every measurement runs and gives sane numbers (not speed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bench.report import BenchResults, render, table, targets
+from bench.run import collect
+
+
+@pytest.fixture(scope="module")
+def results() -> BenchResults:
+    """One bench session over 200 synthetic ids (the first list as always)."""
+    return collect(sizes=(200,), batch_ids=200, batch_sizes=(200,), repeats=1, profile_ids=200)
+
+
+def test_request_comparison(results: BenchResults) -> None:
+    comparison = results.requests
+    pipeline, one_by_one, together = comparison.rows
+    assert comparison.ids_cited > 0
+    assert comparison.list_papers >= comparison.ids_cited
+    # One request per id for baseline (a); every client got every cited id.
+    assert one_by_one.requests == comparison.ids_cited
+    assert together.requests >= 1
+    for row in comparison.rows:
+        assert row.ids_answered == comparison.ids_cited
+    assert pipeline.papers == comparison.list_papers
+    assert pipeline.requests >= 1
+
+
+def test_warm_and_synthetic_runs(results: BenchResults) -> None:
+    warm = results.warm
+    assert len(warm.warm_s) == len(warm.floor_s) == 1
+    assert warm.warm_requests == 0
+    assert warm.ratio > 0
+    assert {h.name for h in results.floor_imports} >= {"pandas", "pyarrow"}
+    (run,) = results.scale
+    assert (run.ids, run.batch_size, run.requests, run.papers) == (200, 100, 2, 200)
+    assert run.cost.exit_code == 0
+    assert run.cost.wall_s > 0 and run.cost.cpu_s > 0 and run.cost.max_rss_mib > 10
+    (batch,) = results.batches
+    assert (batch.batch_size, batch.requests) == (200, 1)
+    assert results.batch_methods == {200: "GET"}
+
+
+def test_profiles(results: BenchResults) -> None:
+    warm, cold = results.profiles
+    for profile in (warm, cold):
+        assert 0 < profile.run_s <= profile.total_s
+        assert profile.stages and profile.packages and profile.functions
+    assert any("fetch" in stage.name for stage in cold.stages)
+
+
+def test_report_is_markdown_with_tables(results: BenchResults) -> None:
+    text = render(results)
+    assert text.startswith("# Benchmarks")
+    assert re.search(r"^\| target \| goal \| measured \| result \|$", text, re.M)
+    assert re.search(r"^\| --- \| --- \| --- \| --- \|$", text, re.M)
+    assert "| 200 |" in text
+    # Targets that need 100,000 ids are said to be unmeasured, never met or missed.
+    assert [t.met for t in targets(results)][2:] == [None, None]
+    assert "not measured" in text
+
+
+def test_table_aligns_numbers_right() -> None:
+    assert table(("a", "n"), [("x", "1,000"), ("y", "2.5")]) == (
+        "| a | n |\n| --- | ---: |\n| x | 1,000 |\n| y | 2.5 |\n"
+    )
