@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_arxiv import FakeArxiv
+from tests.fake_arxiv import FakeArxiv, Faults
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_LIST = ROOT / "data" / "raw" / "awesome-model-compression.md"
@@ -22,6 +22,21 @@ def arxiv_api() -> Iterator[FakeArxiv]:
     """A fresh stand-in of the arXiv API on 127.0.0.1, with no faults."""
     with FakeArxiv() as fake:
         yield fake
+
+
+@pytest.fixture(scope="module")
+def shared_api() -> Iterator[FakeArxiv]:
+    """One stand-in for a whole test module, for tests that reset it (see ``api``)."""
+    with FakeArxiv() as fake:
+        yield fake
+
+
+@pytest.fixture
+def api(shared_api: FakeArxiv) -> FakeArxiv:
+    """The module's stand-in, with no faults and an empty log."""
+    shared_api.faults = Faults()
+    shared_api.reset_log()
+    return shared_api
 
 
 @pytest.fixture

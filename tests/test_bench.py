@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bench.measure import sent_as
 from bench.report import BenchResults, render, table, targets
 from bench.run import collect
 
@@ -13,7 +14,7 @@ from bench.run import collect
 @pytest.fixture(scope="module")
 def results() -> BenchResults:
     """One bench session over 200 synthetic ids (the first list as always)."""
-    return collect(sizes=(200,), batch_ids=200, batch_sizes=(200,), repeats=1, profile_ids=200)
+    return collect(sizes=(200,), batch_ids=200, batch_sizes=(100,), repeats=1, profile_ids=200)
 
 
 def test_request_comparison(results: BenchResults) -> None:
@@ -40,9 +41,9 @@ def test_warm_and_synthetic_runs(results: BenchResults) -> None:
     assert (run.ids, run.batch_size, run.requests, run.papers) == (200, 100, 2, 200)
     assert run.cost.exit_code == 0
     assert run.cost.wall_s > 0 and run.cost.cpu_s > 0 and run.cost.max_rss_mib > 10
-    (batch,) = results.batches
-    assert (batch.batch_size, batch.requests) == (200, 1)
-    assert results.batch_methods == {200: "GET"}
+    # The batch size of the scale runs is not run twice.
+    assert results.batches == [run]
+    assert results.batch_methods == {100: "GET"}
 
 
 def test_profiles(results: BenchResults) -> None:
@@ -68,3 +69,7 @@ def test_table_aligns_numbers_right() -> None:
     assert table(("a", "n"), [("x", "1,000"), ("y", "2.5")]) == (
         "| a | n |\n| --- | ---: |\n| x | 1,000 |\n| y | 2.5 |\n"
     )
+
+
+def test_long_batches_go_as_post() -> None:
+    assert (sent_as(100), sent_as(2000)) == ("GET", "POST")

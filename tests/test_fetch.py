@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,20 +27,6 @@ RECORDS = {r["id"]: r for r in load_records()}
 KNOWN = ["1404.0736", "1412.6550", "1503.02531", "1506.02626", "1510.00149", "1602.07360"]
 UNKNOWN = "1707.99999"  # well-formed, not in the stand-in's records
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as fake:
-        yield fake
-
-
-@pytest.fixture
-def api(shared_api: FakeArxiv) -> FakeArxiv:
-    """The module's stand-in, with no faults and an empty log (stopping one costs 0.5 s)."""
-    shared_api.faults = Faults()
-    shared_api.reset_log()
-    return shared_api
 
 
 class Fetcher:

@@ -6,7 +6,7 @@ import dataclasses
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +27,6 @@ from tests.fake_arxiv import FakeArxiv, Faults
 
 KNOWN = ["1404.0736", "1412.6550", "1503.02531", "1506.02626", "1510.00149", "1602.07360"]
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as fake:
-        yield fake
-
-
-@pytest.fixture
-def api(shared_api: FakeArxiv) -> FakeArxiv:
-    """The module's stand-in, with no faults and an empty log (stopping one costs 0.5 s)."""
-    shared_api.faults = Faults()
-    shared_api.reset_log()
-    return shared_api
 
 
 def session(tmp_path: Path, **changes: Any) -> ApiSession:

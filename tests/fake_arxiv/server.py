@@ -218,7 +218,9 @@ class FakeArxiv:
         return f"http://{host!s}:{port}/api/query"
 
     def start(self) -> FakeArxiv:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
