@@ -20,8 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import __version__
-from pipeline.authors import best_title_match, check_entries
+from pipeline.authors import NameCheck, best_title_match, check_entries
 from pipeline.enrich import (
+    Change,
+    Dataset,
     EntryKey,
     TitleMatches,
     build_dataset,
@@ -49,7 +51,6 @@ from pipeline.store import (
     recover,
     removed_table,
     same_content,
-    table_bytes,
     to_table,
     write_dataset,
 )
@@ -191,10 +192,126 @@ def _no_progress(total: int, label: str) -> Callable[[int], None]:
     return lambda n: None
 
 
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one run found out, before it is written."""
+
+    run_id: str
+    started: datetime
+    lists: list[ListRead]
+    wanted: list[str]
+    report: FetchReport
+    dataset: Dataset
+    changes: list[Change]
+    removed: list[Paper]
+    name_checks: list[NameCheck]
+    gave_up: str | None
+    requests_sent: int
+    from_cache: int
+    answers: int
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.gave_up else EXIT_OK
+
+
+def manifest_of(result: RunResult, api_url: str, content_changed: bool) -> dict[str, Any]:
+    """``manifest.json``: what the run read, did and wrote (keys documented in schema.py)."""
+    dataset, report = result.dataset, result.report
+    actions = Counter(c.action for c in result.name_checks)
+    return {
+        "tool": f"arxiv-enrich {__version__}",
+        "run_id": result.run_id,
+        "started_at": result.started,
+        "finished_at": datetime.now(UTC),
+        "exit_code": result.exit_code,
+        "complete": not result.gave_up,
+        "api_url": api_url,
+        "lists": [
+            {"path": str(lst.path), "sha256": lst.sha256, "entries": len(lst.entries)}
+            for lst in result.lists
+        ],
+        "counts": {
+            "entries": len(dataset.entries),
+            "papers": len(dataset.papers),
+            "statuses": dict(sorted(Counter(r.status for r in dataset.entries).items())),
+            "ids_cited": len(result.wanted),
+            "ids_fetched": len(report.papers),
+            "ids_kept_from_previous": len(dataset.papers) - len(report.papers),
+        },
+        "requests": {
+            "sent": result.requests_sent,
+            "from_cache": result.from_cache,
+            "answers": result.answers,
+            "retries": report.retries,
+        },
+        "gave_up": result.gave_up,
+        "pending_ids": report.pending,
+        "changes": {"count": len(result.changes), "summary": describe_changes(result.changes)},
+        "removed_ids": [p.arxiv_id for p in result.removed],
+        "author_fixes": {"fix": actions["fix"], "review": actions["review"]},
+        "content_changed": content_changed,
+    }
+
+
+def summary_of(result: RunResult, out_dir: Path) -> str:
+    """The run's last lines: what was written, what changed, what needs a person."""
+    statuses = Counter(r.status for r in result.dataset.entries)
+    lines = [
+        f"wrote {len(result.dataset.papers)} papers and {len(result.dataset.entries)} entries "
+        f"({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}) to {out_dir}; "
+        f"{result.requests_sent} requests sent, {result.from_cache} answered from cache",
+        *describe_changes(result.changes),
+    ]
+    if result.removed:
+        lines.append(f"{len(result.removed)} papers left the lists (kept in removed.parquet)")
+    if result.name_checks:
+        actions = Counter(c.action for c in result.name_checks)
+        lines.append(
+            f"{actions['fix']} author names to fix, {actions['review']} differences to review "
+            "(author_fixes.csv); `python -m pipeline fix LIST` writes the corrected list"
+        )
+    if result.gave_up:
+        lines.append(
+            f"stopped asking arXiv: {result.gave_up}; {len(result.report.pending)} ids pending "
+            "(listed in manifest.json), the next run fetches them"
+        )
+    return "\n".join(lines)
+
+
+def write_result(
+    out_dir: Path,
+    result: RunResult,
+    api_url: str,
+    previous_papers: pa.Table | None,
+    previous_entries: pa.Table | None,
+) -> dict[str, Any]:
+    """Commit every file of the run together; returns the manifest written."""
+    papers = papers_table(result.dataset)
+    entries = entries_table(result.dataset)
+    fixes = to_table(AUTHOR_FIXES, (vars(c) for c in result.name_checks))
+    removed = removed_table(out_dir, (p.arxiv_id for p in result.removed), result.started)
+    # A scheduled job publishes only when the content changed: fetch and search times
+    # alone change every time papers are refreshed.
+    changed = not (
+        same_content(previous_papers, papers, ignore=["fetched_at"])
+        and same_content(previous_entries, entries, ignore=["searched_at"])
+    )
+    manifest = manifest_of(result, api_url, changed)
+    tables = {
+        PAPERS.file: papers,
+        ENTRIES.file: entries,
+        AUTHOR_FIXES.file: fixes,
+        CHANGES.file: appended(out_dir, changes_table(result.changes)),
+        REMOVED.file: appended(out_dir, removed),
+    }
+    write_dataset(out_dir, tables, manifest, result.run_id, {AUTHOR_FIXES_CSV: csv_bytes(fixes)})
+    return manifest
+
+
 def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutcome:
     """Refresh the dataset in ``config.out_dir``; see the README for what each exit means."""
     started = datetime.now(UTC)
-    run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     lists = read_lists(config.lists)
     entries = [e for lst in lists for e in lst.entries]
     wanted = cited_ids(entries)
@@ -218,7 +335,6 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
             fetcher.fetch(to_fetch, progress(len(to_fetch), "ids")) if to_fetch else FetchReport()
         )
         titles = match_titles(entries, fetcher, previous_entries, previous, started, config.max_age)
-        session = fetcher.session
         gave_up = report.gave_up or fetcher.gave_up
         if gave_up and fetcher.answers == 0:
             return RunOutcome(
@@ -228,92 +344,25 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
             )
 
         dataset = build_dataset(entries, report, previous, titles)
-        statuses = Counter(r.status for r in dataset.entries)
-        changes = detect_changes(previous, report.papers, started)
-        change_lines = describe_changes(changes)
-        removed = removed_papers(previous, (r.paper.arxiv_id for r in dataset.papers))
         paper_of = {r.paper.arxiv_id: r.paper for r in dataset.papers}
-        name_checks = check_entries(
-            (r.entry, paper_of[r.arxiv_id]) for r in dataset.entries if r.arxiv_id in paper_of
-        )
-        actions = Counter(c.action for c in name_checks)
-        papers_out, entries_out = papers_table(dataset), entries_table(dataset)
-        exit_code = EXIT_PARTIAL if gave_up else EXIT_OK
-        manifest: dict[str, Any] = {
-            "tool": f"arxiv-enrich {__version__}",
-            "run_id": run_id,
-            "started_at": started,
-            "finished_at": datetime.now(UTC),
-            "exit_code": exit_code,
-            "complete": not gave_up,
-            "api_url": config.api_url,
-            "lists": [
-                {"path": str(lst.path), "sha256": lst.sha256, "entries": len(lst.entries)}
-                for lst in lists
-            ],
-            "counts": {
-                "entries": len(dataset.entries),
-                "papers": len(dataset.papers),
-                "statuses": dict(sorted(statuses.items())),
-                "ids_cited": len(wanted),
-                "ids_fetched": len(report.papers),
-                "ids_kept_from_previous": len(dataset.papers) - len(report.papers),
-            },
-            "requests": {
-                "sent": session.requests_sent,
-                "from_cache": session.answers_from_cache,
-                "answers": report.answers,
-                "retries": report.retries,
-            },
-            "gave_up": gave_up,
-            "pending_ids": report.pending,
-            "changes": {"count": len(changes), "summary": change_lines},
-            "removed_ids": [p.arxiv_id for p in removed],
-            "author_fixes": {"fix": actions["fix"], "review": actions["review"]},
-            # A scheduled job publishes only when this is true: fetch times alone change
-            # every time papers are refreshed.
-            "content_changed": not (
-                same_content(previous_papers, papers_out, ignore=["fetched_at"])
-                and same_content(previous_entries, entries_out, ignore=["searched_at"])
+        result = RunResult(
+            run_id=f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+            started=started,
+            lists=lists,
+            wanted=wanted,
+            report=report,
+            dataset=dataset,
+            changes=detect_changes(previous, report.papers, started),
+            removed=removed_papers(previous, paper_of),
+            name_checks=check_entries(
+                (r.entry, paper_of[r.arxiv_id]) for r in dataset.entries if r.arxiv_id in paper_of
             ),
-        }
-        fixes_table = to_table(AUTHOR_FIXES, (vars(c) for c in name_checks))
-        extra = {
-            AUTHOR_FIXES.file: table_bytes(fixes_table, run_id),
-            AUTHOR_FIXES_CSV: csv_bytes(fixes_table),
-            CHANGES.file: table_bytes(appended(config.out_dir, changes_table(changes)), run_id),
-            REMOVED.file: table_bytes(
-                appended(
-                    config.out_dir,
-                    removed_table(config.out_dir, (p.arxiv_id for p in removed), started),
-                ),
-                run_id,
-            ),
-        }
-        write_dataset(
-            config.out_dir,
-            {PAPERS.file: papers_out, ENTRIES.file: entries_out},
-            manifest,
-            run_id,
-            extra,
+            gave_up=gave_up,
+            requests_sent=fetcher.session.requests_sent,
+            from_cache=fetcher.session.answers_from_cache,
+            answers=fetcher.answers,
         )
-
-    summary = (
-        f"wrote {len(dataset.papers)} papers and {len(dataset.entries)} entries "
-        f"({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}) to {config.out_dir}; "
-        f"{session.requests_sent} requests sent, {session.answers_from_cache} answered from cache"
-    )
-    summary += "".join(f"\n{line}" for line in change_lines)
-    if removed:
-        summary += f"\n{len(removed)} papers left the lists (kept in removed.parquet)"
-    if name_checks:
-        summary += (
-            f"\n{actions['fix']} author names to fix, {actions['review']} differences to review "
-            f"(author_fixes.csv); `python -m pipeline fix LIST` writes the corrected list"
+        manifest = write_result(
+            config.out_dir, result, config.api_url, previous_papers, previous_entries
         )
-    if gave_up:
-        summary += (
-            f"\nstopped asking arXiv: {gave_up}; {len(report.pending)} ids pending "
-            "(listed in manifest.json), the next run fetches them"
-        )
-    return RunOutcome(exit_code, summary, manifest)
+    return RunOutcome(result.exit_code, summary_of(result, config.out_dir), manifest)
