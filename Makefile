@@ -22,6 +22,10 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m tests.fake_arxiv.demo
 
+## bench: requests, time and memory against the local stand-in; writes docs/benchmarks.md
+bench: $(STAMP)
+	$(PY) -m bench.run
+
 ## refresh: the scheduled job: pull the lists, run, write the fix report of every list.
 ## Exits with the run's code (0 done, 1 fatal, 2 bad input, 3 partial, 4 overlapping run).
 refresh: $(STAMP)
