@@ -28,8 +28,8 @@ from typing import Any
 import arxiv
 
 from bench.synthetic import synthetic_ids, write_list
+from pipeline import DEFAULT_API_URL
 from pipeline.extract import read_entries
-from pipeline.fetch import DEFAULT_API_URL
 from pipeline.http import DEFAULT_MAX_URL_LENGTH
 from pipeline.ids import unversioned
 from tests.fake_arxiv import FakeArxiv

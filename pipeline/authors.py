@@ -25,8 +25,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from pipeline.extract import Entry
-from pipeline.fetch import Paper
 from pipeline.ids import find_ids
+from pipeline.records import Paper
 
 # A name pair at least this similar (rapidfuzz ratio, 0-100) may be aligned across
 # positions; below it only names at the same position or with the same surname pair up.

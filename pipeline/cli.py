@@ -20,14 +20,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from pipeline import __version__
+from pipeline import DEFAULT_API_URL, __version__
 from pipeline.extract import ListError
-from pipeline.fetch import DEFAULT_API_URL
-from pipeline.fixlist import FixError, fix_list_file
-from pipeline.http import ApiSession, SessionSettings
-from pipeline.pull import PullError, pull_list, recorded_sources
 from pipeline.run import (
     EXIT_FATAL,
     EXIT_LOCKED,
@@ -37,6 +33,9 @@ from pipeline.run import (
 )
 from pipeline.schema import markdown as schema_markdown
 from pipeline.store import LockedError
+
+if TYPE_CHECKING:
+    from pipeline.http import ApiSession
 
 log = logging.getLogger("pipeline")
 
@@ -339,6 +338,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _session(cache: Path | None, timeout: float = 30.0, delay: float = 3.0) -> ApiSession:
+    from pipeline.http import ApiSession, SessionSettings
+
     contact = os.environ.get("ARXIV_CONTACT") or None
     return ApiSession(
         SessionSettings(cache_path=cache, delay=delay, timeout=timeout, contact=contact)
@@ -347,6 +348,8 @@ def _session(cache: Path | None, timeout: float = 30.0, delay: float = 3.0) -> A
 
 def pull_recorded_lists(config: RunConfig) -> None:
     """``run --pull``: pull every recorded list; a failed pull keeps the last copy."""
+    from pipeline.pull import PullError, pull_list, recorded_sources
+
     session = _session(config.cache_path, config.timeout, config.delay)
     for name, url in recorded_sources(RAW_DIR).items():
         try:
@@ -359,6 +362,8 @@ def pull_recorded_lists(config: RunConfig) -> None:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
+    from pipeline.pull import PullError, pull_list
+
     _setup_logging(verbose=False, quiet=False)
     try:
         result = pull_list(_session(args.cache, args.timeout), args.url, RAW_DIR, args.name)
@@ -388,6 +393,8 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
+    from pipeline.fixlist import FixError, fix_list_file
+
     try:
         outcome = fix_list_file(args.list, args.enriched, args.out, args.in_place)
     except FixError as err:
@@ -405,7 +412,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    # Imported here: matplotlib and pandas would double the start-up time of every run.
+    # Commands import what they use when they run: matplotlib and pandas alone would
+    # double the start-up time of every run, the network stack add a fifth.
     from pipeline.report import ReportError, write_report
 
     try:

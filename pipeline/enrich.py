@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pipeline.extract import Entry, IdSource
-from pipeline.fetch import FetchReport, Paper
+from pipeline.records import FetchReport, Paper
 from pipeline.schema import CHANGED_FIELDS
 
 

@@ -27,7 +27,7 @@ import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -35,12 +35,13 @@ import arxiv
 import requests
 import urllib3.exceptions
 
+from pipeline import DEFAULT_API_URL
 from pipeline.http import ApiSession, MalformedAnswer
 from pipeline.ids import short_id_from_entry_url, unversioned
+from pipeline.records import FetchReport, Paper
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SPACES = re.compile(r"\s+")
 
@@ -48,27 +49,6 @@ _SPACES = re.compile(r"\s+")
 def normalize_space(text: str) -> str:
     """One space between words, none at the ends: titles and abstracts span lines in Atom."""
     return _SPACES.sub(" ", text).strip()
-
-
-@dataclass(frozen=True)
-class Paper:
-    """arXiv's record of one paper, at the latest version the API returned."""
-
-    arxiv_id: str
-    version: int
-    title: str
-    authors: tuple[str, ...]
-    abstract: str
-    published: datetime
-    updated: datetime
-    primary_category: str
-    categories: tuple[str, ...]
-    comment: str | None
-    journal_ref: str | None
-    doi: str | None
-    abs_url: str
-    pdf_url: str
-    fetched_at: datetime
 
 
 def paper_from_result(result: arxiv.Result, fetched_at: datetime) -> Paper:
@@ -115,19 +95,6 @@ class RetryPolicy:
         if retry_after is not None:
             wait = max(wait, retry_after)
         return min(wait, self.max_wait)
-
-
-@dataclass
-class FetchReport:
-    """What a fetch achieved: papers by id, and what became of every other id."""
-
-    papers: dict[str, Paper] = field(default_factory=dict)
-    not_found: set[str] = field(default_factory=set)
-    invalid: set[str] = field(default_factory=set)
-    pending: list[str] = field(default_factory=list)
-    gave_up: str | None = None
-    answers: int = 0
-    retries: int = 0
 
 
 class Evidence:

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import __version__
+from pipeline import DEFAULT_API_URL, __version__
 from pipeline.authors import NameCheck, best_title_match, check_entries
 from pipeline.enrich import (
     Change,
@@ -35,8 +35,7 @@ from pipeline.enrich import (
     removed_papers,
 )
 from pipeline.extract import Entry, ListError, read_entries
-from pipeline.fetch import DEFAULT_API_URL, ArxivFetcher, FetchReport, Paper, RetryPolicy
-from pipeline.http import ApiSession, SessionSettings
+from pipeline.records import FetchReport, Paper
 from pipeline.schema import AUTHOR_FIXES, CHANGES, ENTRIES, PAPERS, REMOVED
 from pipeline.store import (
     AUTHOR_FIXES_CSV,
@@ -54,6 +53,9 @@ from pipeline.store import (
     to_table,
     write_dataset,
 )
+
+if TYPE_CHECKING:
+    from pipeline.fetch import ArxivFetcher
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,12 @@ def read_lists(paths: tuple[Path, ...]) -> list[ListRead]:
 
 
 def make_fetcher(config: RunConfig) -> ArxivFetcher:
+    """The paced, cached client of this run's arXiv API."""
+    # Imported here: the network stack is a fifth of a run's start-up, and a refresh with
+    # nothing new or stale to ask never needs it.
+    from pipeline.fetch import ArxivFetcher, RetryPolicy
+    from pipeline.http import ApiSession, SessionSettings
+
     session = ApiSession(
         SessionSettings(
             cache_path=config.cache_path,
@@ -121,6 +129,7 @@ def make_fetcher(config: RunConfig) -> ArxivFetcher:
             contact=config.contact,
         )
     )
+    session.drop_older_than(config.max_age)
     return ArxivFetcher(
         session,
         config.api_url,
@@ -131,61 +140,70 @@ def make_fetcher(config: RunConfig) -> ArxivFetcher:
     )
 
 
-def match_titles(
-    entries: Sequence[Entry],
-    fetcher: ArxivFetcher,
-    previous_entries: pa.Table | None,
-    previous: Mapping[str, Paper],
-    now: datetime,
-    max_age: timedelta,
-) -> TitleMatches:
-    """Find arXiv ids for entries that give none, by searching arXiv for their titles.
+class TitleSearch:
+    """Finding arXiv ids for entries that give none, by searching arXiv for their titles.
 
     A search younger than ``max_age`` is not repeated: its outcome (a match whose paper is
     still in the dataset, or no match) is carried over from the previous entries, as it is
-    when a search cannot be made because arXiv stopped answering.
+    when a search cannot be made because arXiv stopped answering. ``titles`` are the
+    titles left to search; ``resolve`` turns the candidates found into ``TitleMatches``.
     """
-    title_only = [e for e in entries if e.arxiv_id is None and not e.id_error and e.title]
-    if not title_only:
-        return TitleMatches()
-    earlier: dict[tuple[str, str], dict[str, Any]] = {}
-    if previous_entries is not None:
-        searched = previous_entries.filter(pc.is_valid(previous_entries["searched_at"]))
-        for row in searched.to_pylist():
-            usable = row["arxiv_id"] is None or row["arxiv_id"] in previous
-            if row.get("searched_at") is not None and row["title"] and usable:
-                earlier[(row["list_file"], row["title"])] = row
-    searched_at: dict[EntryKey, datetime] = {}
-    resolved: dict[EntryKey, tuple[str, float]] = {}
-    papers: dict[str, Paper] = {}
 
-    def carry_over(entry: Entry, row: dict[str, Any]) -> None:
-        searched_at[entry_key(entry)] = row["searched_at"]
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        previous_entries: pa.Table | None,
+        previous: Mapping[str, Paper],
+        now: datetime,
+        max_age: timedelta,
+    ) -> None:
+        self.now = now
+        self.earlier: dict[tuple[str, str], dict[str, Any]] = {}
+        self.searched_at: dict[EntryKey, datetime] = {}
+        self.resolved: dict[EntryKey, tuple[str, float]] = {}
+        self.to_search: list[Entry] = []
+        title_only = [e for e in entries if e.arxiv_id is None and not e.id_error and e.title]
+        if title_only and previous_entries is not None:
+            searched = previous_entries.filter(pc.is_valid(previous_entries["searched_at"]))
+            for row in searched.to_pylist():
+                if row["title"] and (row["arxiv_id"] is None or row["arxiv_id"] in previous):
+                    self.earlier[(row["list_file"], row["title"])] = row
+        for entry in title_only:
+            row = self._earlier(entry)
+            if row is not None and now - row["searched_at"] < max_age:
+                self._carry_over(entry, row)
+            else:
+                self.to_search.append(entry)
+
+    @property
+    def titles(self) -> list[str]:
+        return [e.title for e in self.to_search if e.title]
+
+    def _earlier(self, entry: Entry) -> dict[str, Any] | None:
+        return self.earlier.get((entry.list_file, entry.title or ""))
+
+    def _carry_over(self, entry: Entry, row: Mapping[str, Any]) -> None:
+        self.searched_at[entry_key(entry)] = row["searched_at"]
         if row["arxiv_id"] is not None:
-            resolved[entry_key(entry)] = (row["arxiv_id"], row["match_score"])
+            self.resolved[entry_key(entry)] = (row["arxiv_id"], row["match_score"])
 
-    to_search = []
-    for entry in title_only:
-        row = earlier.get((entry.list_file, entry.title or ""))
-        if row is not None and now - row["searched_at"] < max_age:
-            carry_over(entry, row)
-        else:
-            to_search.append(entry)
-    candidates = fetcher.search_titles([e.title for e in to_search if e.title])
-    for entry in to_search:
-        found = candidates.get(entry.title or "")
-        if found is None:
-            # Not searched this time (arXiv stopped answering): keep what was known.
-            if (row := earlier.get((entry.list_file, entry.title or ""))) is not None:
-                carry_over(entry, row)
-            continue
-        searched_at[entry_key(entry)] = now
-        match = best_title_match(entry.title or "", entry.authors, found)
-        if match is not None:
-            paper, score = match
-            resolved[entry_key(entry)] = (paper.arxiv_id, score)
-            papers[paper.arxiv_id] = paper
-    return TitleMatches(searched_at, resolved, papers)
+    def resolve(self, candidates: Mapping[str, list[Paper]]) -> TitleMatches:
+        """The matches, given the candidate papers found for each searched title."""
+        papers: dict[str, Paper] = {}
+        for entry in self.to_search:
+            found = candidates.get(entry.title or "")
+            if found is None:
+                # Not searched this time (arXiv stopped answering): keep what was known.
+                if (row := self._earlier(entry)) is not None:
+                    self._carry_over(entry, row)
+                continue
+            self.searched_at[entry_key(entry)] = self.now
+            match = best_title_match(entry.title or "", entry.authors, found)
+            if match is not None:
+                paper, score = match
+                self.resolved[entry_key(entry)] = (paper.arxiv_id, score)
+                papers[paper.arxiv_id] = paper
+        return TitleMatches(self.searched_at, self.resolved, papers)
 
 
 def _no_progress(total: int, label: str) -> Callable[[int], None]:
@@ -329,14 +347,17 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
             len(to_fetch),
             len(wanted) - len(to_fetch),
         )
-        fetcher = make_fetcher(config)
-        fetcher.session.drop_older_than(config.max_age)
-        report = (
-            fetcher.fetch(to_fetch, progress(len(to_fetch), "ids")) if to_fetch else FetchReport()
-        )
-        titles = match_titles(entries, fetcher, previous_entries, previous, started, config.max_age)
-        gave_up = report.gave_up or fetcher.gave_up
-        if gave_up and fetcher.answers == 0:
+        title_search = TitleSearch(entries, previous_entries, previous, started, config.max_age)
+        fetcher = make_fetcher(config) if to_fetch or title_search.titles else None
+        report = FetchReport()
+        candidates: dict[str, list[Paper]] = {}
+        if fetcher is not None:
+            if to_fetch:
+                report = fetcher.fetch(to_fetch, progress(len(to_fetch), "ids"))
+            candidates = fetcher.search_titles(title_search.titles)
+        titles = title_search.resolve(candidates)
+        gave_up = report.gave_up or (fetcher.gave_up if fetcher else None)
+        if gave_up and fetcher is not None and fetcher.answers == 0:
             return RunOutcome(
                 EXIT_FATAL,
                 f"arXiv API unreachable at {config.api_url}: {gave_up}; "
@@ -358,9 +379,9 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
                 (r.entry, paper_of[r.arxiv_id]) for r in dataset.entries if r.arxiv_id in paper_of
             ),
             gave_up=gave_up,
-            requests_sent=fetcher.session.requests_sent,
-            from_cache=fetcher.session.answers_from_cache,
-            answers=fetcher.answers,
+            requests_sent=fetcher.session.requests_sent if fetcher else 0,
+            from_cache=fetcher.session.answers_from_cache if fetcher else 0,
+            answers=fetcher.answers if fetcher else 0,
         )
         manifest = write_result(
             config.out_dir, result, config.api_url, previous_papers, previous_entries

@@ -19,7 +19,7 @@ from pipeline.authors import (
     title_similarity,
 )
 from pipeline.extract import Entry, read_entries
-from pipeline.fetch import Paper
+from pipeline.records import Paper
 from pipeline.schema import AUTHOR_FIXES, AUTHOR_KINDS
 from pipeline.store import to_table
 

@@ -15,12 +15,12 @@ import requests
 from pipeline.fetch import (
     ArxivFetcher,
     Evidence,
-    FetchReport,
     RetryPolicy,
     normalize_space,
     retry_after_seconds,
 )
 from pipeline.http import ApiSession, SessionSettings, user_agent
+from pipeline.records import FetchReport
 from tests.fake_arxiv import FakeArxiv, Faults, load_records
 
 RECORDS = {r["id"]: r for r in load_records()}

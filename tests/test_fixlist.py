@@ -13,7 +13,6 @@ import pytest
 
 from pipeline.authors import best_title_match, check_entry
 from pipeline.extract import read_entries
-from pipeline.fetch import Paper
 from pipeline.fixlist import (
     FixError,
     ListFix,
@@ -22,6 +21,7 @@ from pipeline.fixlist import (
     plan_fixes,
     try_fixes,
 )
+from pipeline.records import Paper
 from pipeline.schema import AUTHOR_FIXES, ENTRIES
 from pipeline.store import DatasetLock, LockedError, to_table
 from tests.test_authors import SEED_LIST, seed_papers

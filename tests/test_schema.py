@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from pipeline.enrich import build_dataset
 from pipeline.extract import read_entries
-from pipeline.fetch import FetchReport
+from pipeline.records import FetchReport
 from pipeline.schema import (
     ALL,
     ENTRIES,

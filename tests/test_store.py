@@ -12,7 +12,7 @@ import pytest
 
 from pipeline import store
 from pipeline.enrich import Dataset, PaperRow
-from pipeline.fetch import Paper
+from pipeline.records import Paper
 from pipeline.store import DatasetLock, LockedError, commit, read_previous_papers, recover
 
 
