@@ -20,7 +20,7 @@ from pipeline.ids import FoundId, find_ids
 
 IdSource = Literal["link", "text", "title_search"]
 
-# 【Pruning】, the tag notation of Chinese-language awesome lists, and [Tag] before a link.
+# 【Pruning】: the tag notation of Chinese-language awesome lists.
 _TAG = re.compile(r"【([^】]+)】")
 _ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
@@ -129,7 +129,9 @@ def _entry_from_inline(token: Token, list_file: str, section: str | None) -> Ent
         before = "".join(c.content for c in children[:link_at] if c.type == "text")
 
     tags = tuple(t.strip() for t in _TAG.findall(before))
-    authors, truncated = split_authors(_TAG.sub("", before))
+    # Authors stand before the title link; without a link there is no telling them from
+    # the title, so none are read.
+    authors, truncated = split_authors(_TAG.sub("", before)) if link_at is not None else ((), False)
 
     found: FoundId | None = None
     source: IdSource | None = None

@@ -200,6 +200,7 @@ def test_an_id_only_in_the_text_is_found() -> None:
     assert entry.url is None
     assert entry.title is None
     assert (entry.raw_id, entry.arxiv_id, entry.id_source) == ("1503.02531", "1503.02531", "text")
+    assert entry.authors == ()  # no title link to tell the authors from the title
 
 
 def test_an_id_in_the_text_beside_a_non_arxiv_link_is_found() -> None:
