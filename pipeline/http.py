@@ -49,8 +49,8 @@ class MalformedAnswer(requests.RequestException):
 
 def user_agent(contact: str | None) -> str:
     """The User-Agent arXiv asks automated clients to send: the tool and a contact."""
-    agent = f"arxiv-enrich/{__version__} (+https://pypi.org/project/arxiv-enrich/"
-    return f"{agent}; mailto:{contact})" if contact else f"{agent})"
+    agent = f"arxiv-enrich/{__version__}"
+    return f"{agent} (mailto:{contact})" if contact else agent
 
 
 class Pacer:
