@@ -28,12 +28,13 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import requests
 import requests_cache
+import urllib3
 from lxml import etree
 from requests.adapters import HTTPAdapter
 from requests_cache.backends.sqlite import SQLiteCache
 
 from pipeline import __version__
-from pipeline.ids import unversioned
+from pipeline.ids import parse_id, unversioned
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -111,22 +112,38 @@ class GuardedAdapter(HTTPAdapter):
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             response.close()
             raise MalformedAnswer(f"answer of {declared} bytes is over the limit", request=request)
+        try:
+            body = self._read_body(response, started, request)
+        except urllib3.exceptions.ReadTimeoutError as err:
+            response.close()
+            raise requests.Timeout(f"answer stalled: {err}", request=request) from err
+        except urllib3.exceptions.HTTPError as err:
+            # A connection dropped mid-answer (IncompleteRead, ProtocolError, DecodeError):
+            # reading the raw stream bypasses requests' own wrapping of these.
+            response.close()
+            raise requests.ConnectionError(f"answer cut off: {err}", request=request) from err
+        except BaseException:
+            response.close()
+            raise
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return response
+
+    def _read_body(
+        self, response: requests.Response, started: float, request: requests.PreparedRequest
+    ) -> bytes:
         body = bytearray()
         # read1 returns whatever has arrived, so a body that trickles in byte by byte is
         # still checked against the clock (stream() would wait for each 64 KiB).
         while chunk := response.raw.read1(64 * 1024, decode_content=True):
             body += chunk
             if len(body) > self.max_body_bytes:
-                response.close()
                 raise MalformedAnswer(
                     f"answer is over the limit of {self.max_body_bytes} bytes", request=request
                 )
             if time.monotonic() - started > self.timeout:
-                response.close()
                 raise requests.Timeout(f"answer took over {self.timeout:g} s", request=request)
-        response._content = bytes(body)
-        response._content_consumed = True  # type: ignore[attr-defined]
-        return response
+        return bytes(body)
 
 
 @dataclass(frozen=True)
@@ -139,11 +156,7 @@ class FeedCheck:
 
 def asked_ids(request: requests.PreparedRequest) -> list[str]:
     """The ``id_list`` of a query request, whether sent in the URL or in a POST body."""
-    query = urlsplit(request.url or "").query
-    if request.method == "POST" and request.body:
-        body = request.body if isinstance(request.body, str) else request.body.decode()
-        query = body
-    values = parse_qs(query).get("id_list", [""])
+    values = _query_params(request).get("id_list", [""])
     return [i for i in values[0].split(",") if i]
 
 
@@ -183,20 +196,34 @@ def vet_feed(response: requests.Response) -> FeedCheck:
     if root.tag != f"{ATOM}feed":
         return FeedCheck(f"not an Atom feed (root element {root.tag!r})", malformed=True)
     titles = _texts(_ENTRY_TITLES, root)
-    if any(str(title).strip() == "Error" for title in titles):
+    if any(title.strip() == "Error" for title in titles):
         return FeedCheck("the API answered with an error entry")
     if not titles:
         return FeedCheck("empty feed")
-    returned = {unversioned(str(i).split("arxiv.org/abs/")[-1]) for i in _texts(_ENTRY_IDS, root)}
+    entry_ids = [i.split("arxiv.org/abs/")[-1] for i in _texts(_ENTRY_IDS, root)]
+    unreadable = [i for i in entry_ids if parse_id(i).id is None]
+    if unreadable:
+        # Which paper such an entry is cannot be known: the answer is unusable as a whole.
+        return FeedCheck(f"entries with unreadable ids: {', '.join(unreadable[:3])}", True)
+    returned = {unversioned(i) for i in entry_ids}
     missing = [i for i in asked_ids(response.request) if unversioned(i) not in returned]
     if missing:
         return FeedCheck(f"{len(missing)} asked-for ids missing")
     return FeedCheck(None)
 
 
+def _query_params(request: requests.PreparedRequest) -> dict[str, list[str]]:
+    """The parameters of a request, whether sent in the URL or in a form POST body."""
+    query = urlsplit(request.url or "").query
+    if request.method == "POST" and request.body:
+        query = request.body if isinstance(request.body, str) else request.body.decode()
+    return parse_qs(query, keep_blank_values=True)
+
+
 def is_api_query(request: requests.PreparedRequest) -> bool:
     """True for a query to the arXiv API (as opposed to, say, downloading a list)."""
-    return request.url is not None and urlsplit(request.url).path.endswith("/query")
+    params = _query_params(request)
+    return "id_list" in params or "search_query" in params
 
 
 def is_cacheable(response: requests.Response) -> bool:

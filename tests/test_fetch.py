@@ -443,3 +443,30 @@ def test_normalize_space() -> None:
         "Deep Compression: Compressing Nets"
     )
     assert normalize_space("") == ""
+
+
+@pytest.mark.parametrize("fault", ["stall", "cut", "bad_entry_id"])
+def test_an_answer_that_breaks_off_or_names_an_unreadable_id_is_retried_not_fatal(
+    api: FakeArxiv, tmp_path: Path, fault: str
+) -> None:
+    api.faults = Faults(script=[fault], slow_seconds=2.0)
+    f = Fetcher(api, tmp_path, timeout=0.5)
+    report = f.fetch(KNOWN[:3])
+    assert sorted(report.papers) == sorted(KNOWN[:3])
+    assert report.gave_up is None
+    assert report.retries == 1
+    assert [r.fault for r in api.log] == [fault, None]
+
+
+def test_an_answer_with_an_unreadable_entry_id_is_not_cached(
+    api: FakeArxiv, tmp_path: Path
+) -> None:
+    api.faults = Faults(script=["bad_entry_id", "bad_entry_id", "bad_entry_id"])
+    f = Fetcher(api, tmp_path, retry=RetryPolicy(max_retries=1, backoff_base=0.01))
+    first = f.fetch(KNOWN[:2])
+    assert first.gave_up is not None  # the retry budget was spent on unusable answers
+    assert first.not_found == set()  # an unusable answer is no evidence against a paper
+    api.faults = Faults()
+    second = Fetcher(api, tmp_path).fetch(KNOWN[:2])
+    assert sorted(second.papers) == sorted(KNOWN[:2])
+    assert api.log[-1].fault is None and api.log[-1].id_list == sorted(KNOWN[:2])

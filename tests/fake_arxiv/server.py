@@ -50,6 +50,9 @@ FAULT_KINDS = (
     "huge",
     "bad_utf8",
     "hang_body",
+    "stall",
+    "cut",
+    "bad_entry_id",
 )
 
 
@@ -324,6 +327,9 @@ class FakeArxiv:
                 if fault in ("huge", "hang_body"):
                     self._stream(fault, body, fake.faults)
                     return
+                if fault in ("stall", "cut"):
+                    self._break_off(fault, body, fake.faults)
+                    return
                 self._send(status, body, headers)
 
             def _send(self, status: int, body: bytes, headers: dict[str, str] | None) -> None:
@@ -334,6 +340,21 @@ class FakeArxiv:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _break_off(self, fault: str, body: bytes, faults: Faults) -> None:
+                """Half of the body announced in full, then silence (stall) or a close (cut)."""
+                self.send_response(200)
+                self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    if fault == "stall":
+                        time.sleep(faults.slow_seconds)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
 
             def _stream(self, fault: str, body: bytes, faults: Faults) -> None:
                 """A body with no Content-Length: endless padding, or a trickle."""
@@ -401,6 +422,17 @@ def _apply_fault(
             + b']>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>&j;</title></feed>\n'
         )
         return 200, bomb, {}
+    if fault == "bad_entry_id":
+        return (
+            200,
+            re.sub(
+                rb"<id>http://arxiv.org/abs/[^<]+</id>",
+                b"<id>http://arxiv.org/abs/not-an-id-v1</id>",
+                body,
+                count=1,
+            ),
+            {},
+        )
     if fault == "bad_utf8":
         return 200, body.replace(b"<title>", b"<title>\xff\xfe", 2), {}
     return status, body, {}
