@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo lint typecheck pytest refresh bench report schema clean
+.PHONY: install run test demo lint typecheck pytest refresh bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,13 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
-## refresh: the scheduled job: pull the lists, run, write the fix report of every list.
-## Exits with the run's code (0 done, 1 fatal, 2 bad input, 3 partial, 4 overlapping run).
+## install: the virtual environment with the project and its dev extras
+install: $(STAMP)
+
+## refresh: the scheduled job (deploy/refresh.sh: pull, run, fix report of every list).
+## The script exits with the run's code; make reports any failure as 2.
 refresh: $(STAMP)
-	@$(PY) -m pipeline run --pull --no-progress; code=$$?; \
-	if [ $$code -eq 0 ] || [ $$code -eq 3 ]; then \
-	  for list in data/raw/*.md; do $(PY) -m pipeline fix "$$list" || exit 1; done; \
-	fi; \
-	exit $$code
+	bash deploy/refresh.sh
 
 ## test: ruff, mypy and pytest
 test: lint typecheck pytest

@@ -6,6 +6,7 @@ import configparser
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -17,7 +18,7 @@ DEPLOY = ROOT / "deploy"
 WORKFLOW = ROOT / ".github" / "workflows" / "refresh.yml"
 
 
-def test_the_crontab_line_is_valid_cron_and_runs_make_refresh() -> None:
+def test_the_crontab_line_is_valid_cron_and_runs_the_refresh_script() -> None:
     jobs = [
         line
         for line in (DEPLOY / "crontab").read_text().splitlines()
@@ -26,14 +27,15 @@ def test_the_crontab_line_is_valid_cron_and_runs_make_refresh() -> None:
     assert len(jobs) == 1
     fields = jobs[0].split(None, 5)
     assert croniter.is_valid(" ".join(fields[:5]))
-    assert "make refresh" in fields[5]
+    assert "deploy/refresh.sh" in fields[5]
 
 
-def test_the_systemd_units_pass_systemd_analyze() -> None:
+def test_the_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
     service = configparser.ConfigParser(strict=False, interpolation=None)
     service.read(DEPLOY / "arxiv-enrich.service")
-    assert service["Service"]["ExecStart"].endswith("make refresh")
+    assert service["Service"]["ExecStart"].endswith("deploy/refresh.sh")
     assert service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["SuccessExitStatus"] == "3"
     timer = configparser.ConfigParser(strict=False, interpolation=None)
     timer.read(DEPLOY / "arxiv-enrich.timer")
     assert timer["Timer"]["OnCalendar"]
@@ -45,12 +47,16 @@ def test_the_systemd_units_pass_systemd_analyze() -> None:
         text=True,
     )
     assert calendar.returncode == 0, calendar.stderr
+    # The units name /srv/arxiv-enrich; verify them pointed at this checkout instead.
+    for unit in ("arxiv-enrich.service", "arxiv-enrich.timer"):
+        text = (DEPLOY / unit).read_text().replace("/srv/arxiv-enrich", str(ROOT))
+        (tmp_path / unit).write_text(text)
     verify = subprocess.run(
         [
             "systemd-analyze",
             "verify",
-            str(DEPLOY / "arxiv-enrich.service"),
-            str(DEPLOY / "arxiv-enrich.timer"),
+            str(tmp_path / "arxiv-enrich.service"),
+            str(tmp_path / "arxiv-enrich.timer"),
         ],
         capture_output=True,
         text=True,
@@ -78,13 +84,42 @@ def test_the_workflow_is_a_valid_weekly_github_workflow_that_keeps_the_cache() -
     steps = workflow["jobs"]["refresh"]["steps"]
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache"))
     assert cache["with"]["path"] == "data/cache"
-    assert any(s.get("run") == "make refresh" for s in steps)
+    assert any(s.get("run") == "deploy/refresh.sh" for s in steps)
     assert any("content_changed" in s.get("run", "") for s in steps)
 
 
-def test_make_refresh_pulls_runs_and_reports_fixes_in_that_order() -> None:
-    plan = subprocess.run(["make", "-n", "refresh"], cwd=ROOT, capture_output=True, text=True)
-    assert plan.returncode == 0, plan.stderr
-    commands = plan.stdout
-    assert commands.index("run --pull") < commands.index("pipeline fix")
-    assert "exit $code" in commands
+def _refresh_with_a_run_that_exits(code: int, tmp_path: Path) -> tuple[int, list[str]]:
+    """deploy/refresh.sh in a copy of the layout whose python only logs what it is asked."""
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(DEPLOY / "refresh.sh", tmp_path / "deploy" / "refresh.sh")
+    (tmp_path / "Makefile").write_text("install:\n\t@true\n")
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    for name in ("a.md", "b.md"):
+        (tmp_path / "data" / "raw" / name).write_text("- [x](https://arxiv.org/abs/1503.02531)\n")
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(
+        "#!/usr/bin/env bash\n"
+        'echo "$*" >> "$(dirname "$0")/../../calls"\n'
+        f'[ "$3" = run ] && exit {code}\n'
+        "exit 0\n"
+    )
+    python.chmod(0o755)
+    done = subprocess.run(["bash", str(tmp_path / "deploy" / "refresh.sh")], capture_output=True)
+    calls = (tmp_path / "calls").read_text().splitlines()
+    return done.returncode, calls
+
+
+@pytest.mark.parametrize("code", [0, 1, 2, 3, 4])
+def test_the_refresh_script_exits_with_the_runs_code_and_reports_fixes_when_it_wrote(
+    code: int, tmp_path: Path
+) -> None:
+    returned, calls = _refresh_with_a_run_that_exits(code, tmp_path)
+    assert returned == code
+    assert calls[0] == "-m pipeline run --pull --no-progress"
+    fixes = [c for c in calls[1:] if c.startswith("-m pipeline fix")]
+    assert fixes == (
+        ["-m pipeline fix data/raw/a.md -q", "-m pipeline fix data/raw/b.md -q"]
+        if code in (0, 3)
+        else []
+    )
