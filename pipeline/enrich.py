@@ -25,7 +25,7 @@ class EntryRow:
     id_source: IdSource | None
     match_score: float | None
     status: str
-    searched_at: datetime | None = None
+    checked_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class TitleMatches:
     """What searching arXiv by title gave: when each entry was searched, the ids found
     with their scores, and the papers."""
 
-    searched_at: Mapping[EntryKey, datetime] = field(default_factory=dict)
+    checked_at: Mapping[EntryKey, datetime] = field(default_factory=dict)
     resolved: Mapping[EntryKey, tuple[str, float]] = field(default_factory=dict)
     papers: Mapping[str, Paper] = field(default_factory=dict)
 
@@ -102,41 +102,41 @@ def build_dataset(
     report: FetchReport,
     previous: Mapping[str, Paper],
     titles: TitleMatches | None = None,
+    id_checked_at: Mapping[str, datetime] | None = None,
 ) -> Dataset:
     """The dataset of this run.
 
     A paper's row comes from this run's answer (by id, or by title search), or else from
     the previous dataset (not stale, or not refreshed because the run gave up).
+    ``id_checked_at`` says when arXiv last had no paper for an id (not found, rejected).
     """
     titles = titles or TitleMatches()
-    rows: list[EntryRow] = []
+    id_checked_at = id_checked_at or {}
+    resolved: list[tuple[Entry, str | None, IdSource | None, float | None]] = []
     for entry in entries:
-        arxiv_id, source, score = entry.arxiv_id, entry.id_source, None
-        if arxiv_id is None and entry_key(entry) in titles.resolved:
-            arxiv_id, score = titles.resolved[entry_key(entry)]
-            source = "title_search"
-        rows.append(EntryRow(entry, arxiv_id, source, score, "failed"))
+        if entry.arxiv_id is None and entry_key(entry) in titles.resolved:
+            found_id, found_score = titles.resolved[entry_key(entry)]
+            resolved.append((entry, found_id, "title_search", found_score))
+        else:
+            resolved.append((entry, entry.arxiv_id, entry.id_source, None))
 
-    cited = _unique(r.arxiv_id for r in rows)
     papers: dict[str, Paper] = {}
-    for arxiv_id in cited:
-        paper = report.papers.get(arxiv_id) or titles.papers.get(arxiv_id) or previous.get(arxiv_id)
+    for cited in _unique(arxiv_id for _, arxiv_id, _, _ in resolved):
+        paper = report.papers.get(cited) or titles.papers.get(cited) or previous.get(cited)
         if paper is not None:
-            papers[arxiv_id] = paper
+            papers[cited] = paper
 
-    rows = [
-        EntryRow(
-            r.entry,
-            r.arxiv_id,
-            r.id_source,
-            r.match_score,
-            entry_status(
-                r.arxiv_id, r.entry, report, papers, entry_key(r.entry) in titles.searched_at
-            ),
-            titles.searched_at.get(entry_key(r.entry)),
-        )
-        for r in rows
-    ]
+    rows = []
+    for entry, arxiv_id, source, score in resolved:
+        key = entry_key(entry)
+        status = entry_status(arxiv_id, entry, report, papers, key in titles.checked_at)
+        if key in titles.checked_at:
+            checked_at: datetime | None = titles.checked_at[key]
+        elif arxiv_id is not None and status in ("not_found", "invalid_id"):
+            checked_at = id_checked_at.get(arxiv_id)
+        else:
+            checked_at = None
+        rows.append(EntryRow(entry, arxiv_id, source, score, status, checked_at))
     citing: dict[str, list[Entry]] = defaultdict(list)
     for r in rows:
         if r.arxiv_id is not None:

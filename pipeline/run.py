@@ -140,6 +140,27 @@ def make_fetcher(config: RunConfig) -> ArxivFetcher:
     )
 
 
+def missing_ids(
+    previous_entries: pa.Table | None, now: datetime, max_age: timedelta
+) -> dict[str, tuple[str, datetime]]:
+    """Ids arXiv recently had no paper for (not found, or rejected with HTTP 400), with
+    when it said so: they are not asked again before ``max_age``, like papers."""
+    if previous_entries is None:
+        return {}
+    statuses = pa.array(["not_found", "invalid_id"])
+    rows = previous_entries.filter(
+        pc.and_(
+            pc.is_in(previous_entries["status"], value_set=statuses),
+            pc.is_valid(previous_entries["checked_at"]),
+        )
+    ).select(["arxiv_id", "status", "checked_at"])
+    return {
+        row["arxiv_id"]: (row["status"], row["checked_at"])
+        for row in rows.to_pylist()
+        if row["arxiv_id"] and now - row["checked_at"] < max_age
+    }
+
+
 class TitleSearch:
     """Finding arXiv ids for entries that give none, by searching arXiv for their titles.
 
@@ -159,18 +180,18 @@ class TitleSearch:
     ) -> None:
         self.now = now
         self.earlier: dict[tuple[str, str], dict[str, Any]] = {}
-        self.searched_at: dict[EntryKey, datetime] = {}
+        self.checked_at: dict[EntryKey, datetime] = {}
         self.resolved: dict[EntryKey, tuple[str, float]] = {}
         self.to_search: list[Entry] = []
         title_only = [e for e in entries if e.arxiv_id is None and not e.id_error and e.title]
         if title_only and previous_entries is not None:
-            searched = previous_entries.filter(pc.is_valid(previous_entries["searched_at"]))
+            searched = previous_entries.filter(pc.is_valid(previous_entries["checked_at"]))
             for row in searched.to_pylist():
                 if row["title"] and (row["arxiv_id"] is None or row["arxiv_id"] in previous):
                     self.earlier[(row["list_file"], row["title"])] = row
         for entry in title_only:
             row = self._earlier(entry)
-            if row is not None and now - row["searched_at"] < max_age:
+            if row is not None and now - row["checked_at"] < max_age:
                 self._carry_over(entry, row)
             else:
                 self.to_search.append(entry)
@@ -183,7 +204,7 @@ class TitleSearch:
         return self.earlier.get((entry.list_file, entry.title or ""))
 
     def _carry_over(self, entry: Entry, row: Mapping[str, Any]) -> None:
-        self.searched_at[entry_key(entry)] = row["searched_at"]
+        self.checked_at[entry_key(entry)] = row["checked_at"]
         if row["arxiv_id"] is not None:
             self.resolved[entry_key(entry)] = (row["arxiv_id"], row["match_score"])
 
@@ -197,13 +218,13 @@ class TitleSearch:
                 if (row := self._earlier(entry)) is not None:
                     self._carry_over(entry, row)
                 continue
-            self.searched_at[entry_key(entry)] = self.now
+            self.checked_at[entry_key(entry)] = self.now
             match = best_title_match(entry.title or "", entry.authors, found)
             if match is not None:
                 paper, score = match
                 self.resolved[entry_key(entry)] = (paper.arxiv_id, score)
                 papers[paper.arxiv_id] = paper
-        return TitleMatches(self.searched_at, self.resolved, papers)
+        return TitleMatches(self.checked_at, self.resolved, papers)
 
 
 def _no_progress(total: int, label: str) -> Callable[[int], None]:
@@ -219,6 +240,7 @@ class RunResult:
     lists: list[ListRead]
     wanted: list[str]
     report: FetchReport
+    fetched: Mapping[str, Paper]
     dataset: Dataset
     changes: list[Change]
     removed: list[Paper]
@@ -254,8 +276,10 @@ def manifest_of(result: RunResult, api_url: str, content_changed: bool) -> dict[
             "papers": len(dataset.papers),
             "statuses": dict(sorted(Counter(r.status for r in dataset.entries).items())),
             "ids_cited": len(result.wanted),
-            "ids_fetched": len(report.papers),
-            "ids_kept_from_previous": len(dataset.papers) - len(report.papers),
+            "ids_fetched": len(result.fetched),
+            "ids_kept_from_previous": sum(
+                1 for r in dataset.papers if r.paper.arxiv_id not in result.fetched
+            ),
         },
         "requests": {
             "sent": result.requests_sent,
@@ -308,12 +332,12 @@ def write_result(
     papers = papers_table(result.dataset)
     entries = entries_table(result.dataset)
     fixes = to_table(AUTHOR_FIXES, (vars(c) for c in result.name_checks))
-    removed = removed_table(out_dir, (p.arxiv_id for p in result.removed), result.started)
+    removed = removed_table(previous_papers, (p.arxiv_id for p in result.removed), result.started)
     # A scheduled job publishes only when the content changed: fetch and search times
     # alone change every time papers are refreshed.
     changed = not (
         same_content(previous_papers, papers, ignore=["fetched_at"])
-        and same_content(previous_entries, entries, ignore=["searched_at"])
+        and same_content(previous_entries, entries, ignore=["checked_at"])
     )
     manifest = manifest_of(result, api_url, changed)
     tables = {
@@ -339,7 +363,12 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
         previous_papers = read_table(config.out_dir / PAPERS.file)
         previous_entries = read_table(config.out_dir / ENTRIES.file)
         previous = papers_by_id(previous_papers)
-        to_fetch = ids_to_fetch(wanted, previous, started, config.max_age)
+        known_missing = missing_ids(previous_entries, started, config.max_age)
+        to_fetch = [
+            i
+            for i in ids_to_fetch(wanted, previous, started, config.max_age)
+            if i not in known_missing
+        ]
         log.info(
             "%d entries, %d arXiv ids: %d to fetch, %d fresh from the last run",
             len(entries),
@@ -364,7 +393,11 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
                 f"nothing written, {config.out_dir} left as it was",
             )
 
-        dataset = build_dataset(entries, report, previous, titles)
+        id_checked_at = {i: started for i in report.not_found | report.invalid}
+        for arxiv_id, (status, checked_at) in known_missing.items():
+            (report.not_found if status == "not_found" else report.invalid).add(arxiv_id)
+            id_checked_at[arxiv_id] = checked_at
+        dataset = build_dataset(entries, report, previous, titles, id_checked_at)
         paper_of = {r.paper.arxiv_id: r.paper for r in dataset.papers}
         result = RunResult(
             run_id=f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
@@ -373,7 +406,8 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
             wanted=wanted,
             report=report,
             dataset=dataset,
-            changes=detect_changes(previous, report.papers, started),
+            fetched={**titles.papers, **report.papers},
+            changes=detect_changes(previous, {**titles.papers, **report.papers}, started),
             removed=removed_papers(previous, paper_of),
             name_checks=check_entries(
                 (r.entry, paper_of[r.arxiv_id]) for r in dataset.entries if r.arxiv_id in paper_of

@@ -195,10 +195,11 @@ ENTRIES = FileSchema(
             "100.0",
         ),
         Column(
-            "searched_at",
+            "checked_at",
             UTC_TIMESTAMP,
             True,
-            "When arXiv was last searched for the entry's title (entries with no id; UTC).",
+            "When arXiv was last asked about an entry that has no paper row: its title "
+            "searched, or its id not found or rejected (UTC); kept for --max-age.",
             "2026-11-25 03:00:00+00:00",
         ),
         Column(

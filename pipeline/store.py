@@ -167,7 +167,7 @@ def entries_table(dataset: Dataset) -> pa.Table:
                 "id_error": r.entry.id_error,
                 "id_source": r.id_source,
                 "match_score": r.match_score,
-                "searched_at": r.searched_at,
+                "checked_at": r.checked_at,
                 "status": r.status,
             }
             for r in dataset.entries
@@ -179,9 +179,11 @@ def changes_table(changes: Iterable[Change]) -> pa.Table:
     return to_table(CHANGES, (asdict(c) for c in changes))
 
 
-def removed_table(out_dir: Path, removed_ids: Iterable[str], removed_at: datetime) -> pa.Table:
-    """The last rows in papers.parquet of papers that left the lists, stamped removed_at."""
-    previous = read_table(out_dir / PAPERS.file)
+def removed_table(
+    previous: pa.Table | None, removed_ids: Iterable[str], removed_at: datetime
+) -> pa.Table:
+    """The last rows (of the previous papers table) of papers that left the lists, stamped
+    with removed_at."""
     ids = pa.array(sorted(set(removed_ids)), pa.string())
     if previous is None or len(ids) == 0:
         return REMOVED.arrow.empty_table()

@@ -295,12 +295,12 @@ def test_entries_record_the_title_search(first: FirstRun) -> None:
     assert found["id_source"] == "title_search"
     assert found["match_score"] >= 95
     assert found["status"] == "enriched"
-    assert found["searched_at"] is not None
+    assert found["checked_at"] is not None
     assert found["raw_id"] is None
     for number, title in NOT_ON_ARXIV.items():
         row = entries[number]
         assert (row["title"], row["status"], row["arxiv_id"]) == (title, "not_on_arxiv", None)
-        assert row["searched_at"] == found["searched_at"]  # all five in one search
+        assert row["checked_at"] == found["checked_at"]  # all five in one search
     papers = {r["arxiv_id"]: r for r in pq.read_table(first.out / "papers.parquet").to_pylist()}
     assert papers["1405.3866"]["title"] == (
         "Speeding up Convolutional Neural Networks with Low Rank Expansions"
@@ -323,7 +323,7 @@ def test_a_second_run_within_max_age_sends_no_request_not_even_a_title_search(
     before, after = first.entries(), pq.read_table(out / "entries.parquet").to_pylist()
     row = next(r for r in after if r["line"] == SPEEDING_UP)
     assert (row["arxiv_id"], row["id_source"]) == ("1405.3866", "title_search")
-    assert row["searched_at"] == before[SPEEDING_UP]["searched_at"]
+    assert row["checked_at"] == before[SPEEDING_UP]["checked_at"]
 
 
 # -- fixing again, and lists that need nothing ----------------------------------------------------
@@ -345,7 +345,7 @@ def test_run_and_fix_over_the_fixed_list_change_nothing(first: FirstRun, tmp_pat
     )
     # The link added by the first fix is now read from the text, not searched for.
     assert (row["arxiv_id"], row["raw_id"], row["id_source"]) == ("1405.3866", "1405.3866", "text")
-    assert (row["status"], row["match_score"], row["searched_at"]) == ("enriched", None, None)
+    assert (row["status"], row["match_score"], row["checked_at"]) == ("enriched", None, None)
     checks = pq.read_table(out / "author_fixes.parquet").to_pylist()
     assert [(r["line"], r["kind"], r["action"]) for r in checks] == [
         (DENTON, "different_name", "review"),

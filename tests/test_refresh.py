@@ -210,3 +210,40 @@ def test_cache_info_and_clear(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: P
     cleared = run_cli(["cache", "clear", "--cache", str(cache)])
     assert cleared.returncode == 0 and "removed 2 responses" in cleared.stdout
     assert "0 responses" in run_cli(["cache", "info", "--cache", str(cache)]).stdout
+
+
+def test_an_id_arxiv_does_not_know_is_not_asked_again_within_max_age(
+    arxiv_api: FakeArxiv, tmp_path: Path
+) -> None:
+    lst = tmp_path / "l.md"
+    lst.write_text(
+        "# L\n- [A](https://arxiv.org/abs/1707.99999)\n- [B](https://arxiv.org/abs/1503.02531)\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", lst)
+    assert run_cli(args).returncode == 0
+    first = pq.read_table(out / "entries.parquet").to_pylist()
+    assert [(e["status"], e["checked_at"] is not None) for e in first] == [
+        ("not_found", True),
+        ("enriched", False),
+    ]
+
+    arxiv_api.reset_log()
+    assert run_cli(args).returncode == 0
+    assert arxiv_api.log == []
+    again = pq.read_table(out / "entries.parquet").to_pylist()
+    assert again[0]["status"] == "not_found"
+    assert again[0]["checked_at"] == first[0]["checked_at"]
+
+    assert run_cli([*args, "--max-age", "0"]).returncode == 0
+    assert "1707.99999" in {i for r in arxiv_api.log for i in r.id_list}
+
+
+def test_a_first_run_counts_every_paper_as_fetched(
+    arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "o"
+    assert run_cli(fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)).returncode == 0
+    counts = json.loads((out / "manifest.json").read_text())["counts"]
+    assert (counts["ids_fetched"], counts["ids_kept_from_previous"]) == (67, 0)
