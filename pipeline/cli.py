@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
+import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit
 
 from pipeline import DEFAULT_API_URL, __version__
 from pipeline.extract import ListError
@@ -32,7 +35,7 @@ from pipeline.run import (
     run,
 )
 from pipeline.schema import markdown as schema_markdown
-from pipeline.store import LockedError
+from pipeline.store import LockedError, StoreError
 
 if TYPE_CHECKING:
     from pipeline.http import ApiSession
@@ -56,21 +59,43 @@ class Parser(argparse.ArgumentParser):
 
 
 def _number(
-    kind: type[float] | type[int],
-    low: float,
-    high: float | None = None,
+    kind: type[float] | type[int], low: float, high: float | None = None
 ) -> Callable[[str], float]:
+    """An argparse type: a finite number (a whole one for ``int``) within bounds."""
+
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
         if value < low or (high is not None and value > high):
             bound = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
             raise argparse.ArgumentTypeError(f"{text} is out of range ({bound})")
         return value
 
     return parse
+
+
+def _api_url(text: str) -> str:
+    if urlsplit(text).scheme not in ("http", "https") or not urlsplit(text).netloc:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r}")
+    return text
+
+
+def _cache_path(text: str) -> Path:
+    path = Path(text)
+    if path.is_dir() or not path.name:
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory, not a cache file")
+    # requests-cache adds ".sqlite" to a name without a suffix; say the real file.
+    return path if path.suffix else path.with_suffix(".sqlite")
+
+
+def _check_cache_file(path: Path) -> None:
+    if path.exists() and path.read_bytes()[:16] != b"SQLite format 3\x00":
+        raise UsageError(f"{path}: not an HTTP cache (an SQLite file)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,13 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_parser.add_argument(
         "--cache",
-        type=Path,
+        type=_cache_path,
         default=DEFAULT_CACHE,
         metavar="PATH",
         help=f"HTTP cache, SQLite (default: {DEFAULT_CACHE})",
     )
     run_parser.add_argument(
         "--api-url",
+        type=_api_url,
         default=os.environ.get("ARXIV_API_URL", DEFAULT_API_URL),
         metavar="URL",
         help=f"arXiv query API (default: $ARXIV_API_URL or {DEFAULT_API_URL})",
@@ -153,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_parser.add_argument(
         "--max-age",
-        type=_number(float, 0),
+        type=_number(float, 0, 36500),
         default=7.0,
         metavar="DAYS",
         help="refetch papers whose data is older than this; 0 refetches all (default: 7)",
@@ -188,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pull_parser.add_argument(
         "--cache",
-        type=Path,
+        type=_cache_path,
         default=DEFAULT_CACHE,
         metavar="PATH",
         help=f"HTTP cache (default: {DEFAULT_CACHE})",
@@ -208,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cache_parser.add_argument(
         "--cache",
-        type=Path,
+        type=_cache_path,
         default=DEFAULT_CACHE,
         metavar="PATH",
         help=f"HTTP cache (default: {DEFAULT_CACHE})",
@@ -312,8 +338,17 @@ def default_lists() -> tuple[Path, ...]:
     return lists
 
 
+def _usable_paths(out: Path, cache: Path) -> None:
+    """Refuse, before any work, an output directory or a cache that cannot be one."""
+    for path in out, *out.parents:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out {out}: {path} is a file, not a directory")
+    _check_cache_file(cache)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging(args.verbose, args.quiet)
+    _usable_paths(args.out, args.cache)
     config = RunConfig(
         lists=tuple(args.lists) or default_lists(),
         out_dir=args.out,
@@ -379,6 +414,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
     if not args.cache.exists():
         print(f"{args.cache}: no cache yet")
         return 0
+    _check_cache_file(args.cache)
     session = _session(args.cache)
     info = session.cache_info()
     if args.action == "clear":
@@ -442,11 +478,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LockedError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_LOCKED
+    except (StoreError, sqlite3.DatabaseError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FATAL
     except KeyboardInterrupt:
         print("interrupted; the previous dataset is untouched", file=sys.stderr)
         return 130
     except Exception as err:
         if getattr(args, "verbose", False):
             raise
-        print(f"error: {type(err).__name__}: {err} (run with -v for details)", file=sys.stderr)
+        hint = " (run with -v for details)" if hasattr(args, "verbose") else ""
+        print(f"error: {type(err).__name__}: {err}{hint}", file=sys.stderr)
         return EXIT_FATAL

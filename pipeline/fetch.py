@@ -267,7 +267,10 @@ class ArxivFetcher:
             attempt += 1
             try:
                 results = self._ask(search, max_results, attempt)
-            except (GiveUp, arxiv.HTTPError):
+            except GiveUp:
+                return None
+            except arxiv.HTTPError as err:  # 400: the API refused this query, not the next
+                log.warning("title search refused (HTTP %s): %s", err.status, query)
                 return None
             if results is None:
                 continue
@@ -294,7 +297,9 @@ class ArxivFetcher:
                 continue
             papers = self.search(query, min(2000, per_title * len(group)))
             if papers is None:
-                break
+                if self.gave_up:
+                    break
+                continue
             for title in group:
                 candidates[title] = papers
         return candidates

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +19,7 @@ from typing import Any
 
 from pipeline.extract import read_list_text
 from pipeline.schema import AUTHOR_FIXES, ENTRIES
-from pipeline.store import DatasetLock, read_table, recover
+from pipeline.store import DatasetLock, read_table, recover, write_atomically
 
 REASONS = ("author", "id", "title_spaces", "arxiv_link")
 
@@ -230,33 +227,6 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def write_atomically(path: Path, data: bytes, mode_from: Path | None = None) -> None:
-    """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new.
-
-    The file keeps the mode of ``mode_from`` (by default the file it replaces); a new file
-    gets the usual mode of new files (0666 less the umask).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        like = mode_from if mode_from is not None else path
-        if like.exists():
-            shutil.copymode(like, temp)
-        else:
-            # mkstemp makes the file private (0600); give it the mode of any new file.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def fix_list_file(
     list_path: Path,
     enriched_dir: Path,
@@ -273,6 +243,8 @@ def fix_list_file(
     """
     if in_place and out_path is not None:
         raise ValueError("give out_path or in_place, not both")
+    if out_path is not None and out_path.is_dir():
+        raise FixError(f"{out_path}: is a directory; --out names the corrected list's file")
     text = read_list_text(list_path)
     with list_path.open("rb") as f:
         bom = codecs.BOM_UTF8 if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else b""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ import requests
 
 from pipeline.extract import ListError, extract_entries
 from pipeline.http import ApiSession
+from pipeline.store import write_atomically
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -51,12 +51,6 @@ def name_from_url(url: str) -> str:
     return stem
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
-
-
 def pull_list(session: ApiSession, url: str, raw_dir: Path, name: str | None = None) -> PullResult:
     """Download ``url`` into ``raw_dir/NAME.md`` unless its content is unchanged."""
     name = name or name_from_url(url)
@@ -81,17 +75,17 @@ def pull_list(session: ApiSession, url: str, raw_dir: Path, name: str | None = N
     if not entries:
         raise PullError(f"{url}: no paper entries (list items with a link or arXiv id)")
 
-    raw_dir.mkdir(parents=True, exist_ok=True)
     path = raw_dir / f"{name}.md"
+    record = raw_dir / f"{name}.source.json"
     digest = hashlib.sha256(data).hexdigest()
-    if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
-        return PullResult(path, False, digest, len(entries))
-    _write_atomically(path, data)
-    source = {"url": url, "sha256": digest, "pulled_at": datetime.now(UTC).isoformat()}
-    _write_atomically(
-        raw_dir / f"{name}.source.json", (json.dumps(source, indent=2) + "\n").encode()
-    )
-    return PullResult(path, True, digest, len(entries))
+    unchanged = path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    if not unchanged:
+        write_atomically(path, data)
+    # A list already there unchanged still gets its source recorded, or a new URL of it.
+    if not unchanged or recorded_sources(raw_dir).get(name) != url:
+        source = {"url": url, "sha256": digest, "pulled_at": datetime.now(UTC).isoformat()}
+        write_atomically(record, (json.dumps(source, indent=2) + "\n").encode())
+    return PullResult(path, not unchanged, digest, len(entries))
 
 
 def recorded_sources(raw_dir: Path) -> dict[str, str]:

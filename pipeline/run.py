@@ -42,6 +42,7 @@ from pipeline.store import (
     DatasetLock,
     appended,
     changes_table,
+    check_history,
     csv_bytes,
     entries_table,
     papers_by_id,
@@ -105,11 +106,18 @@ class ListRead:
 def read_lists(paths: tuple[Path, ...]) -> list[ListRead]:
     """Every list, or a ListError naming the first that cannot be used."""
     read = []
+    seen: set[Path] = set()
     for path in paths:
-        text, entries = read_entries(path)
+        if path.resolve() in seen:
+            continue  # the same file named twice
+        seen.add(path.resolve())
+        _, entries = read_entries(path)
         if not entries:
             raise ListError(f"{path}: no paper entries (list items with a link or arXiv id)")
-        read.append(ListRead(path, hashlib.sha256(text.encode()).hexdigest(), entries))
+        if not any(e.arxiv_id for e in entries):
+            log.warning("%s: no arXiv ids; its entries are searched on arXiv by title", path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()  # as `pull` records it
+        read.append(ListRead(path, digest, entries))
     return read
 
 
@@ -360,6 +368,7 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunOutco
 
     with DatasetLock(config.out_dir, wait=config.wait_for_lock):
         recover(config.out_dir)
+        check_history(config.out_dir)
         previous_papers = read_table(config.out_dir / PAPERS.file)
         previous_entries = read_table(config.out_dir / ENTRIES.file)
         previous = papers_by_id(previous_papers)

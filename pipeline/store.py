@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
@@ -83,6 +85,33 @@ def _write_synced(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+
+
+def write_atomically(path: Path, data: bytes, mode_from: Path | None = None) -> None:
+    """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new.
+
+    The file keeps the mode of ``mode_from`` (by default the file it replaces); a new file
+    gets the usual mode of new files (0666 less the umask).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        like = mode_from if mode_from is not None else path
+        if like.exists():
+            shutil.copymode(like, temp)
+        else:
+            # mkstemp makes the file private (0600); give it the mode of any new file.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def recover(out_dir: Path) -> None:
@@ -193,13 +222,33 @@ def removed_table(
     return pa.Table.from_arrays([*rows.columns, stamp], schema=REMOVED.arrow)
 
 
+class StoreError(Exception):
+    """An output file that cannot be used; the message says which and what to do."""
+
+
+def check_history(out_dir: Path) -> None:
+    """Stop before any work when a file kept run after run cannot be read (see appended)."""
+    for path in (out_dir / CHANGES.file, out_dir / REMOVED.file):
+        try:
+            if path.exists():
+                _read_parquet(path)
+        except (OSError, pa.ArrowException) as err:
+            raise StoreError(
+                f"{path} is unreadable ({err}); move it aside to start its history anew"
+            ) from err
+
+
 def appended(out_dir: Path, new_rows: pa.Table) -> pa.Table:
-    """The rows of a file kept run after run (changes, removed), with ``new_rows`` added."""
+    """The rows of a file kept run after run (changes, removed), with ``new_rows`` added.
+
+    Unlike the dataset, which the next run rebuilds, this history exists nowhere else;
+    ``check_history`` has made sure, before the run, that it can be read.
+    """
     schema = new_rows.schema
-    name = schema.metadata[b"file"].decode()
-    existing = read_table(out_dir / name)
-    if existing is None:
+    path = out_dir / schema.metadata[b"file"].decode()
+    if not path.exists():
         return new_rows
+    existing = _read_parquet(path)
     return pa.concat_tables([existing.select(schema.names).cast(schema), new_rows])
 
 
@@ -210,15 +259,19 @@ def csv_bytes(table: pa.Table) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
+def _read_parquet(path: Path) -> pa.Table:
+    # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset and with it
+    # pandas, a third of a warm run's time.
+    with pq.ParquetFile(path) as parquet:
+        return parquet.read()
+
+
 def read_table(path: Path) -> pa.Table | None:
     """A Parquet file of a previous run, or None when there is none or it is unreadable."""
     if not path.exists():
         return None
     try:
-        # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset and with it
-        # pandas, a third of a warm run's time.
-        with pq.ParquetFile(path) as parquet:
-            return parquet.read()
+        return _read_parquet(path)
     except (OSError, pa.ArrowException) as err:
         log.warning("ignoring unreadable %s: %s", path, err)
         return None

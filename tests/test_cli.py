@@ -233,14 +233,37 @@ def test_a_list_without_arxiv_ids_is_written_with_its_entries(
         ["--batch-size", "0"],
         ["--batch-size", "5000"],
         ["--timeout", "x"],
+        ["--delay", "nan"],
+        ["--max-age", "inf"],
+        ["--batch-size", "1.5"],
+        ["--api-url", "not-a-url"],
+        ["--out", "{file}"],
+        ["--out", "{file}/sub"],
+        ["--cache", "{dir}"],
+        ["--cache", "{file}"],
         ["--frobnicate"],
     ],
 )
-def test_bad_options_are_a_one_line_usage_error(bad_option: list[str], seed_list: Path) -> None:
-    run = run_cli(["run", str(seed_list), *bad_option])
+def test_bad_options_are_a_one_line_usage_error(
+    bad_option: list[str], seed_list: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file.txt").write_text("not a directory, not a cache")
+    option = [o.format(file=tmp_path / "a-file.txt", dir=tmp_path) for o in bad_option]
+    run = run_cli(["run", str(seed_list), *option])
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0
     assert "error:" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert (tmp_path / "a-file.txt").read_text() == "not a directory, not a cache"
+
+
+def test_a_list_named_twice_is_read_once(
+    arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
+) -> None:
+    again = seed_list.parent / "." / seed_list.name
+    run = run_cli(fast_run_args(arxiv_api, tmp_path / "o", tmp_path / "c.sqlite", seed_list, again))
+    assert run.returncode == 0, run.stderr
+    assert pq.read_table(tmp_path / "o" / "entries.parquet").num_rows == 71
 
 
 def test_invalid_ids_are_never_sent(arxiv_api: FakeArxiv, tmp_path: Path) -> None:

@@ -470,3 +470,15 @@ def test_an_answer_with_an_unreadable_entry_id_is_not_cached(
     second = Fetcher(api, tmp_path).fetch(KNOWN[:2])
     assert sorted(second.papers) == sorted(KNOWN[:2])
     assert api.log[-1].fault is None and api.log[-1].id_list == sorted(KNOWN[:2])
+
+
+def test_a_title_search_the_api_refuses_skips_that_group_only(
+    api: FakeArxiv, tmp_path: Path
+) -> None:
+    api.faults = Faults(script=["400"])
+    f = Fetcher(api, tmp_path)
+    titles = [f"Title {n}" for n in range(6)] + [RECORDS["1503.02531"]["title"]]
+    candidates = f.fetcher.search_titles(titles, per_query=5)
+    assert f.fetcher.gave_up is None
+    assert len(api.log) >= 2
+    assert sorted(candidates) == sorted(titles)[5:]  # the first group of five was refused

@@ -247,3 +247,38 @@ def test_a_first_run_counts_every_paper_as_fetched(
     assert run_cli(fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)).returncode == 0
     counts = json.loads((out / "manifest.json").read_text())["counts"]
     assert (counts["ids_fetched"], counts["ids_kept_from_previous"]) == (67, 0)
+
+
+def test_pull_records_the_source_of_a_list_already_there_unchanged(
+    list_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, served = list_server
+    shutil.copyfile(SEED_LIST, served / "README.md")
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    shutil.copyfile(SEED_LIST, raw / "compression.md")
+    run = run_cli(
+        ["pull", f"{base}/README.md", "--name", "compression", "--cache", "c.sqlite"], cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    assert "unchanged" in run.stdout
+    source = json.loads((raw / "compression.source.json").read_text())
+    assert source["url"] == f"{base}/README.md"
+
+
+def test_an_unreadable_history_stops_the_run_and_is_kept(
+    arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "o"
+    args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)
+    assert run_cli(args).returncode == 0
+    (out / "changes.parquet").write_bytes(b"damaged")
+    before = (out / "papers.parquet").read_bytes()
+    arxiv_api.reset_log()
+    run = run_cli([*args, "--max-age", "0", "-q"])
+    assert run.returncode == 1
+    assert run.stderr.startswith("error: ") and "changes.parquet is unreadable" in run.stderr
+    assert run.stderr.strip().count("\n") == 0
+    assert arxiv_api.log == []  # stopped before asking arXiv anything
+    assert (out / "changes.parquet").read_bytes() == b"damaged"
+    assert (out / "papers.parquet").read_bytes() == before

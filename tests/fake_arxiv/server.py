@@ -39,6 +39,7 @@ RECORDS = DATA / "papers.jsonl"
 # The shapes the real API accepts in id_list (it does not check that the id exists).
 _ID_SHAPE = re.compile(r"(\d{4}\.\d{4,5}|[a-z]+(-[a-z]+)?(\.[A-Z]{2})?/\d{7})(v\d+)?")
 FAULT_KINDS = (
+    "400",
     "429",
     "503",
     "500",
@@ -390,6 +391,8 @@ def _apply_fault(
     fault: str | None, status: int, body: bytes, faults: Faults
 ) -> tuple[int, bytes, dict[str, str]]:
     retry = {"Retry-After": faults.retry_after} if faults.retry_after is not None else {}
+    if fault == "400":
+        return 400, _error_feed("query"), {}
     if fault in ("429", "lockout"):
         return 429, b"Rate exceeded.", retry
     if fault == "503":
