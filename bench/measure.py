@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import arxiv
+import pyarrow.parquet as pq
 
 from bench.synthetic import synthetic_ids, write_list
 from pipeline import DEFAULT_API_URL
+from pipeline.enrich import cited_ids
 from pipeline.extract import read_entries
-from pipeline.http import DEFAULT_MAX_URL_LENGTH
+from pipeline.http import sends_as_post
 from pipeline.ids import unversioned
 from tests.fake_arxiv import FakeArxiv
 
@@ -183,12 +185,6 @@ def run_pipeline(
     return cost, manifest
 
 
-def cited_ids(list_path: Path) -> list[str]:
-    """The valid arXiv ids of a list's entries, repaired, once each, in list order."""
-    _, entries = read_entries(list_path)
-    return list(dict.fromkeys(e.arxiv_id for e in entries if e.arxiv_id))
-
-
 def _plain_client(api_url: str) -> arxiv.Client:
     """The arxiv package's own client, unpaced, pointed at ``api_url``."""
     client = arxiv.Client(delay_seconds=0)
@@ -207,16 +203,17 @@ def compare_requests(list_path: Path, workdir: Path, fake: FakeArxiv) -> Request
     (a) one ``Search(id_list=[id])`` per id, (b) one ``Search(id_list=ids)`` with the
     client's default page size. The pipeline runs into the fresh ``workdir``.
     """
-    ids = cited_ids(list_path)
+    ids = cited_ids(read_entries(list_path)[1])
     fake.reset_log()
     _, manifest = run_pipeline(list_path, workdir, fake.url)
     pipeline_requests = len(fake.log)
     list_papers = int(manifest["counts"]["papers"])
+    papers = pq.read_table(workdir / "out" / "papers.parquet", columns=["arxiv_id"])
     rows = [
         RequestCount(
             "pipeline (`python -m pipeline run`)",
             pipeline_requests,
-            int(manifest["counts"]["ids_fetched"]),
+            len(set(ids) & set(papers["arxiv_id"].to_pylist())),
             list_papers,
         )
     ]
@@ -296,7 +293,7 @@ def sent_as(batch_size: int) -> str:
     the URL would be too long."""
     search = arxiv.Search(id_list=synthetic_ids(batch_size), max_results=batch_size)
     url = str(_plain_client(DEFAULT_API_URL)._format_url(search, 0, batch_size))
-    return "POST" if len(url) > DEFAULT_MAX_URL_LENGTH else "GET"
+    return "POST" if sends_as_post(url) else "GET"
 
 
 def _group(filename: str, function: str) -> str:

@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 from pipeline import DEFAULT_API_URL, __version__
 from pipeline.extract import ListError
 from pipeline.run import (
+    DEFAULT_CACHE,
+    DEFAULT_OUT,
     EXIT_FATAL,
     EXIT_LOCKED,
     EXIT_USAGE,
@@ -43,8 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("pipeline")
 
 RAW_DIR = Path("data/raw")
-DEFAULT_OUT = Path("data/enriched")
-DEFAULT_CACHE = Path("data/cache/arxiv-http.sqlite")
 
 
 class UsageError(Exception):

@@ -6,7 +6,7 @@ and parses the Atom feed. Its own pacing and retries are switched off (``delay_s
 cannot split a batch that one bad id makes fail. Both are done here instead, and pacing
 lives in the session's transport, where only real network requests pay for it.
 
-Quirks of the API handled here (see NOTES in the project docs):
+Quirks of the API handled here:
 
 * answers do not keep the order of ``id_list``: results are indexed by id;
 * one malformed id fails the whole request with HTTP 400: the batch is split in halves
@@ -243,7 +243,6 @@ class ArxivFetcher:
                 report.retries += 1
                 queue.appendleft(batch)
                 continue
-            report.answers += 1
             fetched_at = self._fetched_at()
             asked = {unversioned(i) for i in batch}
             for result in results:

@@ -124,10 +124,12 @@ def try_fixes(text: str, fixes: Sequence[ListFix]) -> tuple[str, list[ListFix], 
         ending = "\r" if line.endswith("\r") else ""
         new_line = _apply_one(line.removesuffix("\r"), fix)
         if new_line is None:
-            skipped.append(SkippedFix(fix, f"{fix.old!r} is not on line {fix.line}"))
+            if not _standalone(fix.new.strip()).search(line):
+                skipped.append(SkippedFix(fix, f"{fix.old!r} is not on line {fix.line}"))
+            # else the line already reads as the fix would make it (fixed since the run)
             continue
         if new_line == line.removesuffix("\r"):
-            continue  # already as the fix would make it (the list was fixed since the run)
+            continue  # a title whose spaces were collapsed since the run: nothing to do
         lines[fix.line - 1] = new_line + ending
         applied.append(fix)
     return "\n".join(lines), applied, skipped

@@ -220,6 +220,11 @@ def _query_params(request: requests.PreparedRequest) -> dict[str, list[str]]:
     return parse_qs(query, keep_blank_values=True)
 
 
+def sends_as_post(url: str, max_url_length: int = DEFAULT_MAX_URL_LENGTH) -> bool:
+    """Whether a query URL is too long for a GET (servers refuse long request lines)."""
+    return len(url) > max_url_length
+
+
 def is_api_query(request: requests.PreparedRequest) -> bool:
     """True for a query to the arXiv API (as opposed to, say, downloading a list)."""
     params = _query_params(request)
@@ -310,7 +315,7 @@ class ApiSession(requests_cache.CachedSession):
         }
         headers["User-Agent"] = self.headers["User-Agent"]
         kwargs["headers"] = headers
-        if method.upper() == "GET" and len(url) > self.api_settings.max_url_length:
+        if method.upper() == "GET" and sends_as_post(url, self.api_settings.max_url_length):
             parts = urlsplit(url)
             url = urlunsplit(parts._replace(query=""))
             method = "POST"

@@ -38,5 +38,4 @@ class FetchReport:
     invalid: set[str] = field(default_factory=set)
     pending: list[str] = field(default_factory=list)
     gave_up: str | None = None
-    answers: int = 0
     retries: int = 0

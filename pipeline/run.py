@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEFAULT_OUT = Path("data/enriched")
+DEFAULT_CACHE = Path("data/cache/arxiv-http.sqlite")
+
 EXIT_OK = 0
 EXIT_FATAL = 1
 EXIT_USAGE = 2
@@ -71,11 +74,11 @@ ProgressFactory = Callable[[int, str], Callable[[int], None]]
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything a run depends on besides the lists, the previous dataset and arXiv."""
+    """How to run: the lists to read, where to write, and how to talk to arXiv."""
 
     lists: tuple[Path, ...]
-    out_dir: Path = Path("data/enriched")
-    cache_path: Path | None = Path("data/cache/arxiv-http.sqlite")
+    out_dir: Path = DEFAULT_OUT
+    cache_path: Path | None = DEFAULT_CACHE
     api_url: str = DEFAULT_API_URL
     delay: float = 3.0
     batch_size: int = 100

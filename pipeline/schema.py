@@ -311,8 +311,8 @@ STATUS_MEANINGS = {
     "not_on_arxiv": "The entry gives no arXiv id and a title search on arXiv found no match: "
     "the paper is published elsewhere.",
     "invalid_id": "The id as written cannot exist (`id_error` says why) or arXiv rejected it.",
-    "no_arxiv_id": "The entry gives no arXiv id (it links elsewhere) and its title could not be "
-    "searched this run (arXiv stopped answering) nor before.",
+    "no_arxiv_id": "The entry gives no arXiv id (it links elsewhere) and no title search was "
+    "made for it: it has no title, or arXiv stopped answering or refused the query.",
     "failed": "arXiv stopped answering before this paper was fetched and no earlier run had "
     "it; the next run tries again.",
 }
@@ -350,7 +350,7 @@ MANIFEST_KEYS = (
     (
         "content_changed",
         "`true` when papers or entries differ from the previous dataset other than in "
-        "`fetched_at`: a scheduled job publishes only then.",
+        "`fetched_at` and `checked_at`: a scheduled job publishes only then.",
     ),
 )
 

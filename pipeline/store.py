@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -288,19 +288,12 @@ def papers_by_id(table: pa.Table | None) -> dict[str, Paper]:
     return {values[0]: Paper(*values) for values in zip(*columns.values(), strict=True)}
 
 
-def read_previous_papers(out_dir: Path) -> dict[str, Paper]:
-    """The papers of the last committed dataset, by id."""
-    return papers_by_id(read_table(out_dir / PAPERS.file))
-
-
 def json_bytes(document: Any) -> bytes:
+    """A JSON document (the manifest) as UTF-8, times in ISO 8601."""
+
     def default(value: Any) -> Any:
         if isinstance(value, datetime):
             return value.isoformat()
-        if is_dataclass(value) and not isinstance(value, type):
-            return asdict(value)
-        if isinstance(value, (set, frozenset, tuple)):
-            return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
     return (json.dumps(document, indent=2, ensure_ascii=False, default=default) + "\n").encode()

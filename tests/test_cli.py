@@ -97,18 +97,6 @@ def test_seed_list_gives_66_linked_papers_typed_and_a_second_run_sends_nothing(
     assert "0 requests sent" in second.stdout
 
 
-def test_a_second_run_with_max_age_zero_is_answered_by_the_cache(
-    arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
-) -> None:
-    out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
-    args = fast_run_args(arxiv_api, out, cache, seed_list)
-    assert run_cli(args).returncode == 0
-    arxiv_api.reset_log()
-    again = run_cli([*args, "--max-age", "0.5"])  # papers 0 days old: fresh, nothing asked
-    assert again.returncode == 0
-    assert arxiv_api.log == []
-
-
 def test_user_agent_names_the_tool_and_the_contact(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:

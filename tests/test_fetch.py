@@ -66,10 +66,11 @@ def record_datetime(text: str) -> datetime:
 
 def test_ids_are_sorted_deduplicated_and_batched(api: FakeArxiv, tmp_path: Path) -> None:
     ids = [*reversed(KNOWN), KNOWN[0]]
-    report = Fetcher(api, tmp_path, batch_size=4).fetch(ids)
+    fetcher = Fetcher(api, tmp_path, batch_size=4)
+    report = fetcher.fetch(ids)
     assert [r.id_list for r in api.log] == [KNOWN[:4], KNOWN[4:]]
     assert sorted(report.papers) == KNOWN
-    assert report.answers == 2
+    assert fetcher.fetcher.answers == 2
     assert (report.not_found, report.invalid, report.pending, report.gave_up) == (
         set(),
         set(),

@@ -161,7 +161,7 @@ def test_arxiv_link_is_appended_at_the_end_keeping_the_original_link_and_trailin
 
 
 def test_a_fix_whose_text_is_gone_is_skipped_and_reported() -> None:
-    text = "- Adriana Romero .[FitNets](https://arxiv.org/abs/1412.6550)\n"
+    text = "- Ada Lovelace .[FitNets](https://arxiv.org/abs/1503.02531)\n"
     fixes = [
         ListFix(1, "driana Romero", "Adriana Romero", "author"),
         ListFix(1, "1412.06550", "1412.6550", "id"),
@@ -174,6 +174,16 @@ def test_a_fix_whose_text_is_gone_is_skipped_and_reported() -> None:
     assert [s.fix for s in skipped] == fixes
     assert "not on line 1" in skipped[0].why
     assert "no line 9" in skipped[3].why
+
+
+def test_a_fix_already_made_on_its_line_is_neither_applied_nor_skipped() -> None:
+    text = "- Adriana Romero .[FitNets:  Hints](https://arxiv.org/abs/1412.6550)\n"
+    fixes = [
+        ListFix(1, "driana Romero", "Adriana Romero", "author"),
+        ListFix(1, "1412.06550", "1412.6550", "id"),
+    ]
+    result, applied, skipped = try_fixes(text, fixes)
+    assert (result, applied, skipped) == (text, [], [])
 
 
 # -- planning from a run's rows ---------------------------------------------------------------

@@ -1,9 +1,8 @@
 """The README's recipes for analysts run as written, over a dataset from a real run.
 
-The recipes are the ```python blocks under "## For analysts" in README.md, or in
-docs/analysts-section.md (the section's source) while README.md has no such heading. Each
-runs in a fresh interpreter whose working directory holds ``data/enriched/``, as a reader
-who copies it into a shell at the repository's root would run it.
+The recipes are the ```python blocks under "## For analysts" in README.md. Each runs in a
+fresh interpreter whose working directory holds ``data/enriched/``, as a reader who copies
+it into a shell at the repository's root would run it.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from tests.conftest import ROOT, fast_run_args, run_cli
 from tests.fake_arxiv import FakeArxiv
 
 HEADING = "## For analysts"
-SOURCES = (ROOT / "README.md", ROOT / "docs" / "analysts-section.md")
+README = ROOT / "README.md"
 
 
 def python_blocks(markdown: str) -> list[str] | None:
@@ -40,13 +39,10 @@ def python_blocks(markdown: str) -> list[str] | None:
     return blocks if in_section else None
 
 
-def analyst_recipes() -> tuple[Path, list[str]]:
-    for source in SOURCES:
-        if source.exists():
-            blocks = python_blocks(source.read_text(encoding="utf-8"))
-            if blocks is not None:
-                return source, blocks
-    raise AssertionError(f"no '{HEADING}' section in {' or '.join(map(str, SOURCES))}")
+def analyst_recipes() -> list[str]:
+    blocks = python_blocks(README.read_text(encoding="utf-8"))
+    assert blocks is not None, f"no '{HEADING}' section in {README}"
+    return blocks
 
 
 def test_block_extraction_keeps_to_the_section() -> None:
@@ -60,8 +56,8 @@ def test_block_extraction_keeps_to_the_section() -> None:
 
 
 def test_recipes_run_and_print(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path) -> None:
-    source, recipes = analyst_recipes()
-    assert len(recipes) >= 3, f"{source}: expected at least three recipes"
+    recipes = analyst_recipes()
+    assert len(recipes) >= 3, "expected at least three recipes"
     root = tmp_path / "analyst"
     result = run_cli(
         fast_run_args(arxiv_api, root / "data" / "enriched", tmp_path / "cache.sqlite", seed_list)
@@ -74,6 +70,6 @@ def test_recipes_run_and_print(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: 
         ran = subprocess.run(
             [sys.executable, str(script)], cwd=root, capture_output=True, text=True, timeout=120
         )
-        where = f"recipe {number} of {source.name}:\n{code}"
+        where = f"recipe {number} of the README:\n{code}"
         assert ran.returncode == 0, f"{where}\nfailed:\n{ran.stderr}"
         assert ran.stdout.strip(), f"{where}\nprinted nothing"

@@ -26,7 +26,7 @@ from pipeline.schema import (
     markdown,
     type_name,
 )
-from pipeline.store import entries_table, papers_table, read_previous_papers, to_table
+from pipeline.store import entries_table, papers_by_id, papers_table, read_table, to_table
 from tests.conftest import ROOT, fast_run_args, run_cli
 from tests.fake_arxiv import FakeArxiv
 
@@ -91,7 +91,9 @@ def test_every_written_file_has_the_declared_schema_and_the_manifest_is_document
 
     # The writers' table builders, over a few real entries and papers.
     _, entries = read_entries(seed_list)
-    dataset = build_dataset(entries[:8], FetchReport(), read_previous_papers(out))
+    dataset = build_dataset(
+        entries[:8], FetchReport(), papers_by_id(read_table(out / "papers.parquet"))
+    )
     assert dataset.papers and dataset.entries
     assert_declared(papers_table(dataset).schema, PAPERS)
     assert_declared(entries_table(dataset).schema, ENTRIES)

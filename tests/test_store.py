@@ -13,7 +13,7 @@ import pytest
 from pipeline import store
 from pipeline.enrich import Dataset, PaperRow
 from pipeline.records import Paper
-from pipeline.store import DatasetLock, LockedError, commit, read_previous_papers, recover
+from pipeline.store import DatasetLock, LockedError, commit, papers_by_id, read_table, recover
 
 
 class Crash(Exception):
@@ -95,12 +95,12 @@ def test_previous_papers_round_trip_through_parquet(tmp_path: Path) -> None:
         store.papers_table(Dataset([PaperRow(paper, ("D",), ("2015",))], [])), "r1"
     )
     commit(tmp_path, {"papers.parquet": data}, "r1")
-    assert read_previous_papers(tmp_path) == {"1503.02531": paper}
+    assert papers_by_id(read_table(tmp_path / "papers.parquet")) == {"1503.02531": paper}
 
 
 def test_an_unreadable_previous_dataset_is_ignored_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "papers.parquet").write_bytes(b"not parquet")
-    assert read_previous_papers(tmp_path) == {}
+    assert papers_by_id(read_table(tmp_path / "papers.parquet")) == {}
 
 
 def test_the_lock_is_exclusive(tmp_path: Path) -> None:

@@ -135,8 +135,8 @@ class Query:
         self.pos = 0
 
     def matcher(self) -> Any:
-        expr = self._or()
-        return expr
+        """A predicate over records: True for a record the query matches."""
+        return self._or()
 
     def _peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
