@@ -272,6 +272,9 @@ def fix_list_file(
         target = list_path if in_place else out_path or enriched_dir / f"{list_path.stem}.fixed.md"
         written = bool(applied) or not in_place
         if written:
+            if in_place and read_list_text(list_path) != text:
+                # Edited (or pulled) while being fixed: its new text must not be lost.
+                raise FixError(f"{list_path}: changed while being fixed; run fix again")
             data = bom + new_text.encode("utf-8")
             write_atomically(target, data, mode_from=list_path if in_place else None)
     return FixOutcome(
