@@ -129,18 +129,22 @@ PAPERS = FileSchema(
     ),
 )
 
+# The columns that name an entry, in every file about entries.
+LIST_FILE = Column(
+    "list_file",
+    pa.string(),
+    False,
+    "The list file, as given to the run.",
+    "data/raw/awesome-model-compression.md",
+)
+LINE = Column("line", pa.int32(), False, "1-based line number of the entry.", "24")
+
 ENTRIES = FileSchema(
     "entries.parquet",
     "One row per paper entry of the lists, as written, with what became of it.",
     (
-        Column(
-            "list_file",
-            pa.string(),
-            False,
-            "The list file, as given to the run.",
-            "data/raw/awesome-model-compression.md",
-        ),
-        Column("line", pa.int32(), False, "1-based line number of the entry.", "24"),
+        LIST_FILE,
+        LINE,
         Column("section", pa.string(), True, "Nearest heading above the entry.", "2014"),
         Column(
             "tags",
@@ -222,14 +226,8 @@ AUTHOR_FIXES = FileSchema(
     "author_fixes.parquet",
     "Every author name (and title) of an entry that differs from arXiv's, classified.",
     (
-        Column(
-            "list_file",
-            pa.string(),
-            False,
-            "The list file, as given to the run.",
-            "data/raw/awesome-model-compression.md",
-        ),
-        Column("line", pa.int32(), False, "1-based line number of the entry.", "27"),
+        LIST_FILE,
+        LINE,
         Column("arxiv_id", pa.string(), False, "The paper the entry cites.", "1412.6550"),
         Column(
             "position",
