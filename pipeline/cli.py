@@ -98,6 +98,26 @@ def _check_cache_file(path: Path) -> None:
         raise UsageError(f"{path}: not an HTTP cache (an SQLite file)")
 
 
+def _add_cache_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cache",
+        type=_cache_path,
+        default=DEFAULT_CACHE,
+        metavar="PATH",
+        help=f"HTTP cache, SQLite (default: {DEFAULT_CACHE})",
+    )
+
+
+def _add_enriched_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--enriched",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"the output directory of run (default: {DEFAULT_OUT}/)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="python -m pipeline",
@@ -127,13 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help=f"output directory (default: {DEFAULT_OUT}/)",
     )
-    run_parser.add_argument(
-        "--cache",
-        type=_cache_path,
-        default=DEFAULT_CACHE,
-        metavar="PATH",
-        help=f"HTTP cache, SQLite (default: {DEFAULT_CACHE})",
-    )
+    _add_cache_option(run_parser)
     run_parser.add_argument(
         "--api-url",
         type=_api_url,
@@ -212,13 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     pull_parser.add_argument(
         "--name", help="list name (default: the GitHub repository, or the file name)"
     )
-    pull_parser.add_argument(
-        "--cache",
-        type=_cache_path,
-        default=DEFAULT_CACHE,
-        metavar="PATH",
-        help=f"HTTP cache (default: {DEFAULT_CACHE})",
-    )
+    _add_cache_option(pull_parser)
     pull_parser.add_argument(
         "--timeout",
         type=_number(float, 0.1),
@@ -232,13 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     cache_parser.add_argument(
         "action", choices=("info", "clear"), help="info: what the cache holds; clear: empty it"
     )
-    cache_parser.add_argument(
-        "--cache",
-        type=_cache_path,
-        default=DEFAULT_CACHE,
-        metavar="PATH",
-        help=f"HTTP cache (default: {DEFAULT_CACHE})",
-    )
+    _add_cache_option(cache_parser)
     cache_parser.set_defaults(handler=cmd_cache)
 
     fix_parser = commands.add_parser(
@@ -249,13 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         "stays. Prints a summary and a unified diff.",
     )
     fix_parser.add_argument("list", type=Path, metavar="LIST", help="the Markdown list")
-    fix_parser.add_argument(
-        "--enriched",
-        type=Path,
-        default=DEFAULT_OUT,
-        metavar="DIR",
-        help=f"the output directory of run (default: {DEFAULT_OUT}/)",
-    )
+    _add_enriched_option(fix_parser)
     where = fix_parser.add_mutually_exclusive_group()
     where.add_argument(
         "--out", type=Path, metavar="PATH", help="where to write (default: DIR/NAME.fixed.md)"
@@ -269,13 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write an HTML report with charts of the dataset",
         description="A self-contained HTML page (and PNG charts) of the dataset.",
     )
-    report_parser.add_argument(
-        "--enriched",
-        type=Path,
-        default=DEFAULT_OUT,
-        metavar="DIR",
-        help=f"the output directory of run (default: {DEFAULT_OUT}/)",
-    )
+    _add_enriched_option(report_parser)
     report_parser.add_argument(
         "--out", type=Path, metavar="DIR", help="where to write it (default: DIR/report/)"
     )
