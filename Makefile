@@ -20,7 +20,7 @@ run: $(STAMP)
 
 ## demo: the same pipeline against the local arXiv stand-in (offline), into data/enriched/demo/
 demo: $(STAMP)
-	$(PY) -m tests.fake_arxiv.demo
+	$(PY) -m standin.demo
 
 ## bench: requests, time and memory against the local stand-in; writes docs/benchmarks.md
 bench: $(STAMP)
@@ -38,8 +38,8 @@ refresh: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline tests
-	$(VENV)/bin/ruff format --check pipeline tests
+	$(VENV)/bin/ruff check pipeline tests bench standin
+	$(VENV)/bin/ruff format --check pipeline tests bench standin
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

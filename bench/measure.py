@@ -30,11 +30,11 @@ import pyarrow.parquet as pq
 
 from bench.synthetic import synthetic_ids, write_list
 from pipeline import DEFAULT_API_URL
-from pipeline.enrich import cited_ids
-from pipeline.extract import read_entries
-from pipeline.http import sends_as_post
+from pipeline.api.transport import sends_as_post
 from pipeline.ids import unversioned
-from tests.fake_arxiv import FakeArxiv
+from pipeline.lists.read import read_entries
+from pipeline.stages.join import cited_ids
+from standin import FakeArxiv
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_LIST = ROOT / "data" / "raw" / "awesome-model-compression.md"

@@ -423,7 +423,7 @@ def _how_section(results: BenchResults) -> str:
         "and imports count. Wall time is `time.perf_counter` around the child; CPU time "
         "(user + system) and peak memory (`ru_maxrss`) are the kernel's rusage of that "
         "child alone (`os.wait4`).\n"
-        "- The arXiv stand-in (`tests/fake_arxiv/`) serves the first list's recorded papers "
+        "- The arXiv stand-in (`standin/`) serves the first list's recorded papers "
         "in the bench process, where its request log is counted, and the synthetic records "
         "(`bench/synthetic.py`) from a process of its own (`bench/standin.py`), so that its "
         "CPU time stays out of the pipeline's numbers.\n"

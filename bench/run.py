@@ -31,7 +31,7 @@ from bench.measure import (
 )
 from bench.report import BenchResults, render, targets
 from bench.standin import standin_process
-from tests.fake_arxiv import FakeArxiv
+from standin import FakeArxiv
 
 REPORT = ROOT / "docs" / "benchmarks.md"
 

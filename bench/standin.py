@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.synthetic import synthetic_ids, synthetic_records
-from tests.fake_arxiv import FakeArxiv
+from standin import FakeArxiv
 
 ROOT = Path(__file__).resolve().parent.parent
 

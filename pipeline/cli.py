@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from pipeline import DEFAULT_API_URL, __version__
-from pipeline.extract import ListError
+from pipeline.lists.read import ListError
 from pipeline.run import (
     DEFAULT_CACHE,
     DEFAULT_OUT,
@@ -36,11 +36,11 @@ from pipeline.run import (
     RunConfig,
     run,
 )
-from pipeline.schema import markdown as schema_markdown
-from pipeline.store import LockedError, StoreError
+from pipeline.store.dataset import LockedError, StoreError
+from pipeline.store.schema import markdown as schema_markdown
 
 if TYPE_CHECKING:
-    from pipeline.http import ApiSession
+    from pipeline.api.transport import ApiSession
 
 log = logging.getLogger("pipeline")
 
@@ -363,7 +363,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _session(cache: Path | None, timeout: float = 30.0, delay: float = 3.0) -> ApiSession:
-    from pipeline.http import ApiSession, SessionSettings
+    from pipeline.api.transport import ApiSession, SessionSettings
 
     contact = os.environ.get("ARXIV_CONTACT") or None
     return ApiSession(
@@ -373,7 +373,7 @@ def _session(cache: Path | None, timeout: float = 30.0, delay: float = 3.0) -> A
 
 def pull_recorded_lists(config: RunConfig) -> None:
     """``run --pull``: pull every recorded list; a failed pull keeps the last copy."""
-    from pipeline.pull import PullError, pull_list, recorded_sources
+    from pipeline.lists.pull import PullError, pull_list, recorded_sources
 
     session = _session(config.cache_path, config.timeout, config.delay)
     for name, url in recorded_sources(RAW_DIR).items():
@@ -387,7 +387,7 @@ def pull_recorded_lists(config: RunConfig) -> None:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from pipeline.pull import PullError, pull_list
+    from pipeline.lists.pull import PullError, pull_list
 
     _setup_logging(verbose=False, quiet=False)
     try:
@@ -419,7 +419,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    from pipeline.fixlist import FixError, fix_list_file
+    from pipeline.lists.fix import FixError, fix_list_file
 
     try:
         outcome = fix_list_file(args.list, args.enriched, args.out, args.in_place)

@@ -28,7 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from pipeline.schema import (
+from pipeline.store.schema import (
     AUTHOR_FIXES,
     CHANGES,
     ENTRIES,

@@ -20,8 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import DEFAULT_API_URL, __version__
-from pipeline.authors import NameCheck, best_title_match, check_entries
-from pipeline.enrich import (
+from pipeline.lists.read import Entry, ListError, read_entries
+from pipeline.records import FetchReport, Paper
+from pipeline.stages.authors import NameCheck, best_title_match, check_entries
+from pipeline.stages.join import (
     Change,
     Dataset,
     EntryKey,
@@ -34,10 +36,7 @@ from pipeline.enrich import (
     ids_to_fetch,
     removed_papers,
 )
-from pipeline.extract import Entry, ListError, read_entries
-from pipeline.records import FetchReport, Paper
-from pipeline.schema import AUTHOR_FIXES, CHANGES, ENTRIES, PAPERS, REMOVED
-from pipeline.store import (
+from pipeline.store.dataset import (
     AUTHOR_FIXES_CSV,
     DatasetLock,
     appended,
@@ -54,9 +53,10 @@ from pipeline.store import (
     to_table,
     write_dataset,
 )
+from pipeline.store.schema import AUTHOR_FIXES, CHANGES, ENTRIES, PAPERS, REMOVED
 
 if TYPE_CHECKING:
-    from pipeline.fetch import ArxivFetcher
+    from pipeline.api.client import ArxivFetcher
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ def make_fetcher(config: RunConfig) -> ArxivFetcher:
     """The paced, cached client of this run's arXiv API."""
     # Imported here: the network stack is a fifth of a run's start-up, and a refresh with
     # nothing new or stale to ask never needs it.
-    from pipeline.fetch import ArxivFetcher, RetryPolicy
-    from pipeline.http import ApiSession, SessionSettings
+    from pipeline.api.client import ArxivFetcher, RetryPolicy
+    from pipeline.api.transport import ApiSession, SessionSettings
 
     session = ApiSession(
         SessionSettings(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_arxiv import FakeArxiv, Faults
+from standin import FakeArxiv, Faults
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_LIST = ROOT / "data" / "raw" / "awesome-model-compression.md"

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.schema import ALL, ENTRIES, PAPERS, READ_AS, FileSchema, type_name
+from pipeline.store.schema import ALL, ENTRIES, PAPERS, READ_AS, FileSchema, type_name
+from standin import FakeArxiv
 from tests.conftest import fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv
 
 HINTON = "1503.02531"  # Distilling the Knowledge in a Neural Network
 HINTON_AUTHORS = ["Geoffrey Hinton", "Oriol Vinyals", "Jeff Dean"]

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.schema import ENTRIES, PAPERS
+from pipeline.store.schema import ENTRIES, PAPERS
+from standin import FakeArxiv
 from tests.conftest import fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv
 
 
 def test_help_and_version() -> None:

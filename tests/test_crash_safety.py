@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline.store import recover
+from pipeline.store.dataset import recover
+from standin import FakeArxiv
 from tests.conftest import ROOT, fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv
 
 KILLS = 20
 

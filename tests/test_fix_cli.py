@@ -21,8 +21,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from standin import FakeArxiv
 from tests.conftest import ROOT, SEED_LIST, fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv
 
 LIST_NAME = "awesome-model-compression.md"
 FIXED_NAME = "awesome-model-compression.fixed.md"

@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from standin import FakeArxiv
 from tests.conftest import ROOT, fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv
 
 HEADING = "## For analysts"
 README = ROOT / "README.md"

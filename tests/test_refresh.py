@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from standin import FakeArxiv
 from tests.conftest import SEED_LIST, fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv
 
 
 def test_max_age_zero_refetches_everything_in_the_fewest_batches(

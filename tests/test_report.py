@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from pipeline.report import ReportError, write_report
-from pipeline.schema import AUTHOR_FIXES
+from pipeline.store.schema import AUTHOR_FIXES
+from standin import FakeArxiv
 from tests.conftest import fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv
 
 CHARTS = ("papers_per_year", "papers_per_tag", "top_authors", "entry_status")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

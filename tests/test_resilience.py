@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline.store import DatasetLock
+from pipeline.store.dataset import DatasetLock
+from standin import FakeArxiv, Faults
 from tests.conftest import ROOT, fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv, Faults
 
 
 def _statuses(out: Path) -> dict[str, int]:
@@ -182,7 +182,8 @@ def test_a_lock_left_by_a_killed_process_does_not_block(
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from pipeline.store import DatasetLock\n"
+            "import sys, time; from pathlib import Path\n"
+            "from pipeline.store.dataset import DatasetLock\n"
             "with DatasetLock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
             str(out),
         ],

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from pipeline.authors import (
+from pipeline.lists.read import Entry, read_entries
+from pipeline.records import Paper
+from pipeline.stages.authors import (
     TITLE_MATCH_MIN,
     NameCheck,
     best_title_match,
@@ -18,14 +19,12 @@ from pipeline.authors import (
     classify_names,
     title_similarity,
 )
-from pipeline.extract import Entry, read_entries
-from pipeline.records import Paper
-from pipeline.schema import AUTHOR_FIXES, AUTHOR_KINDS
-from pipeline.store import to_table
+from pipeline.store.dataset import to_table
+from pipeline.store.schema import AUTHOR_FIXES, AUTHOR_KINDS
+from standin.server import RECORDS
+from tests.conftest import SEED_LIST
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_LIST = ROOT / "data" / "raw" / "awesome-model-compression.md"
-SEED_RECORDS = ROOT / "tests" / "data" / "papers.jsonl"
+SEED_RECORDS = RECORDS
 
 
 def make_paper(
@@ -53,7 +52,7 @@ def make_paper(
 
 
 def seed_papers() -> dict[str, Paper]:
-    """arXiv's facts about the first list's papers (tests/data/papers.jsonl), by id."""
+    """arXiv's facts about the first list's papers (standin/papers.jsonl), by id."""
     papers = {}
     for line in SEED_RECORDS.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)

@@ -1,4 +1,4 @@
-"""pipeline.fetch: batching, isolating bad ids, not-found evidence, retries, Paper fields."""
+"""pipeline.api.client: batching, isolating bad ids, not-found evidence, retries, Paper fields."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 import requests
 
-from pipeline.fetch import (
+from pipeline.api.client import (
     ArxivFetcher,
     Evidence,
     RetryPolicy,
     normalize_space,
     retry_after_seconds,
 )
-from pipeline.http import ApiSession, SessionSettings, user_agent
+from pipeline.api.transport import ApiSession, SessionSettings, user_agent
 from pipeline.records import FetchReport
-from tests.fake_arxiv import FakeArxiv, Faults, load_records
+from standin import FakeArxiv, Faults, load_records
 
 RECORDS = {r["id"]: r for r in load_records()}
 KNOWN = ["1404.0736", "1412.6550", "1503.02531", "1506.02626", "1510.00149", "1602.07360"]

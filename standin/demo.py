@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from pipeline.cli import main
-from tests.fake_arxiv import FakeArxiv
+from standin import FakeArxiv
 
 OUT = "data/enriched/demo"
 

@@ -6,7 +6,7 @@ punctuation and hyphens read as spaces), so that ``Dollár``/``Dollar`` or
 entry's names are aligned with arXiv's by similarity first and position second, so a
 swapped, dropped or extra author does not shift every later name into a false mismatch.
 
-Each difference gets a kind (``pipeline.schema.AUTHOR_KINDS``) and an action. Only a
+Each difference gets a kind (``pipeline.store.schema.AUTHOR_KINDS``) and an action. Only a
 ``misspelling`` is marked ``fix``: the other kinds are either not errors (initials, name
 order) or need a person to decide (a different name may be a person who changed name).
 Pure functions: nothing here touches the network or the disk.
@@ -24,8 +24,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from pipeline.extract import Entry
 from pipeline.ids import find_ids
+from pipeline.lists.read import Entry
 from pipeline.records import Paper
 
 # A name pair at least this similar (rapidfuzz ratio, 0-100) may be aligned across

@@ -35,9 +35,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from pipeline.enrich import Change, Dataset
 from pipeline.records import Paper
-from pipeline.schema import CHANGES, ENTRIES, PAPERS, REMOVED, FileSchema
+from pipeline.stages.join import Change, Dataset
+from pipeline.store.schema import CHANGES, ENTRIES, PAPERS, REMOVED, FileSchema
 
 log = logging.getLogger(__name__)
 

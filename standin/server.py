@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent
 RECORDS = DATA / "papers.jsonl"
 
 # The shapes the real API accepts in id_list (it does not check that the id exists).

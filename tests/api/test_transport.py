@@ -1,4 +1,4 @@
-"""pipeline.http: pacing, the cache, the User-Agent, POST for long URLs, and the guards."""
+"""pipeline.api.transport: pacing, the cache, the User-Agent, POST for long URLs, and the guards."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from pipeline.http import (
+from pipeline.api.transport import (
     ApiSession,
     MalformedAnswer,
     Pacer,
@@ -23,7 +23,7 @@ from pipeline.http import (
     is_cacheable,
     user_agent,
 )
-from tests.fake_arxiv import FakeArxiv, Faults
+from standin import FakeArxiv, Faults
 
 KNOWN = ["1404.0736", "1412.6550", "1503.02531", "1506.02626", "1510.00149", "1602.07360"]
 MiB = 1024 * 1024

@@ -11,9 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.authors import best_title_match, check_entry
-from pipeline.extract import read_entries
-from pipeline.fixlist import (
+from pipeline.lists.fix import (
     FixError,
     ListFix,
     apply_fixes,
@@ -21,10 +19,13 @@ from pipeline.fixlist import (
     plan_fixes,
     try_fixes,
 )
+from pipeline.lists.read import read_entries
 from pipeline.records import Paper
-from pipeline.schema import AUTHOR_FIXES, ENTRIES
-from pipeline.store import DatasetLock, LockedError, to_table
-from tests.test_authors import SEED_LIST, seed_papers
+from pipeline.stages.authors import best_title_match, check_entry
+from pipeline.store.dataset import DatasetLock, LockedError, to_table
+from pipeline.store.schema import AUTHOR_FIXES, ENTRIES
+from tests.conftest import SEED_LIST
+from tests.stages.test_authors import seed_papers
 
 SEED_LINES = SEED_LIST.read_text(encoding="utf-8").split("\n")
 DENTON = SEED_LINES[23]  # line 24: padded id twice, a run of spaces in the title

@@ -1,4 +1,4 @@
-"""pipeline.extract: a list's entries, as written, with the arXiv id each names."""
+"""pipeline.lists.read: a list's entries, as written, with the arXiv id each names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract import (
+from pipeline.lists.read import (
     Entry,
     ListError,
     extract_entries,

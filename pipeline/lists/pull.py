@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from pipeline.extract import ListError, extract_entries
-from pipeline.http import ApiSession
-from pipeline.store import write_atomically
+from pipeline.api.transport import ApiSession
+from pipeline.lists.read import ListError, extract_entries
+from pipeline.store.dataset import write_atomically
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

@@ -10,10 +10,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.enrich import build_dataset
-from pipeline.extract import read_entries
+from pipeline.lists.read import read_entries
 from pipeline.records import FetchReport
-from pipeline.schema import (
+from pipeline.stages.join import build_dataset
+from pipeline.store.dataset import entries_table, papers_by_id, papers_table, read_table, to_table
+from pipeline.store.schema import (
     ALL,
     ENTRIES,
     ENTRY_STATUSES,
@@ -26,9 +27,8 @@ from pipeline.schema import (
     markdown,
     type_name,
 )
-from pipeline.store import entries_table, papers_by_id, papers_table, read_table, to_table
+from standin import FakeArxiv
 from tests.conftest import ROOT, fast_run_args, run_cli
-from tests.fake_arxiv import FakeArxiv
 
 SCHEMA_DOC = ROOT / "docs" / "schema.md"
 

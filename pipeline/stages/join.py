@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pipeline.extract import Entry, IdSource
+from pipeline.lists.read import Entry, IdSource
 from pipeline.records import FetchReport, Paper
-from pipeline.schema import CHANGED_FIELDS
+from pipeline.store.schema import CHANGED_FIELDS
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.extract import read_list_text
-from pipeline.schema import AUTHOR_FIXES, ENTRIES
-from pipeline.store import DatasetLock, read_table, recover, write_atomically
+from pipeline.lists.read import read_list_text
+from pipeline.store.dataset import DatasetLock, read_table, recover, write_atomically
+from pipeline.store.schema import AUTHOR_FIXES, ENTRIES
 
 REASONS = ("author", "id", "title_spaces", "arxiv_link")
 

@@ -10,10 +10,17 @@ from typing import Any
 
 import pytest
 
-from pipeline import store
-from pipeline.enrich import Dataset, PaperRow
 from pipeline.records import Paper
-from pipeline.store import DatasetLock, LockedError, commit, papers_by_id, read_table, recover
+from pipeline.stages.join import Dataset, PaperRow
+from pipeline.store import dataset as store
+from pipeline.store.dataset import (
+    DatasetLock,
+    LockedError,
+    commit,
+    papers_by_id,
+    read_table,
+    recover,
+)
 
 
 class Crash(Exception):

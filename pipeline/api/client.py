@@ -36,7 +36,7 @@ import requests
 import urllib3.exceptions
 
 from pipeline import DEFAULT_API_URL
-from pipeline.http import ApiSession, MalformedAnswer
+from pipeline.api.transport import ApiSession, MalformedAnswer
 from pipeline.ids import short_id_from_entry_url, unversioned
 from pipeline.records import FetchReport, Paper
 

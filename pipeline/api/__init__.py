@@ -1,0 +1,1 @@
+"""Talking to the arXiv API: a paced, bounded, cached transport; the Atom feed; retries."""

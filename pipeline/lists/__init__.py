@@ -1,0 +1,1 @@
+"""Reading, fixing and pulling Markdown lists."""

@@ -1,0 +1,1 @@
+"""The pure stages between reading the lists and writing the dataset."""

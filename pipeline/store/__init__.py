@@ -1,0 +1,1 @@
+"""The output directory: schemas, tables, the previous run, all-or-nothing commits."""
