@@ -29,11 +29,11 @@ import arxiv
 import pyarrow.parquet as pq
 
 from bench.synthetic import synthetic_ids, write_list
-from pipeline import DEFAULT_API_URL
 from pipeline.api.transport import sends_as_post
+from pipeline.config import DEFAULT_API_URL
 from pipeline.ids import unversioned
 from pipeline.lists.read import read_entries
-from pipeline.stages.join import cited_ids
+from pipeline.stages.plan import cited_ids
 from standin import FakeArxiv
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,31 +20,23 @@ import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
-from pipeline import DEFAULT_API_URL, __version__
+from pipeline import __version__
+from pipeline.config import DEFAULT_API_URL, DEFAULT_CACHE, DEFAULT_OUT, RAW_DIR, RunConfig, tunings
 from pipeline.lists.read import ListError
-from pipeline.run import (
-    DEFAULT_CACHE,
-    DEFAULT_OUT,
-    EXIT_FATAL,
-    EXIT_LOCKED,
-    EXIT_USAGE,
-    RunConfig,
-    run,
-)
+from pipeline.records import Exit
+from pipeline.run import run
 from pipeline.store.dataset import LockedError, StoreError
 from pipeline.store.schema import markdown as schema_markdown
+from pipeline.text import counted
 
 if TYPE_CHECKING:
     from pipeline.api.transport import ApiSession
 
 log = logging.getLogger("pipeline")
-
-RAW_DIR = Path("data/raw")
 
 
 class UsageError(Exception):
@@ -55,7 +47,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(Exit.USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _number(
@@ -155,49 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help=f"arXiv query API (default: $ARXIV_API_URL or {DEFAULT_API_URL})",
     )
-    run_parser.add_argument(
-        "--delay",
-        type=_number(float, 0),
-        default=3.0,
-        metavar="SECONDS",
-        help="least time between the starts of two requests (default: 3)",
-    )
-    run_parser.add_argument(
-        "--batch-size",
-        type=_number(int, 1, 2000),
-        default=100,
-        metavar="N",
-        help="ids per request, 1-2000 (default: 100)",
-    )
-    run_parser.add_argument(
-        "--timeout",
-        type=_number(float, 0.1),
-        default=30.0,
-        metavar="SECONDS",
-        help="limit for one request (default: 30)",
-    )
-    run_parser.add_argument(
-        "--max-retries",
-        type=_number(int, 0, 100),
-        default=5,
-        metavar="N",
-        help="retries of one request before giving up (default: 5)",
-    )
-    run_parser.add_argument(
-        "--max-wait",
-        type=_number(float, 0),
-        default=300.0,
-        metavar="SECONDS",
-        help="longest single wait before a retry; a longer Retry-After means a lockout "
-        "and the run stops asking (default: 300)",
-    )
-    run_parser.add_argument(
-        "--max-age",
-        type=_number(float, 0, 36500),
-        default=7.0,
-        metavar="DAYS",
-        help="refetch papers whose data is older than this; 0 refetches all (default: 7)",
-    )
+    for _, tuning in tunings():
+        run_parser.add_argument(
+            tuning.option,
+            type=_number(tuning.kind, tuning.low, tuning.high),
+            default=tuning.default,
+            metavar=tuning.metavar,
+            help=f"{tuning.help} (default: {tuning.default_text()})",
+        )
     run_parser.add_argument(
         "--wait",
         action="store_true",
@@ -339,27 +296,23 @@ def _usable_paths(out: Path, cache: Path) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging(args.verbose, args.quiet)
     _usable_paths(args.out, args.cache)
+    tuned = {name: t.to_config(t.kind(getattr(args, name))) for name, t in tunings()}
     config = RunConfig(
         lists=tuple(args.lists) or default_lists(),
         out_dir=args.out,
         cache_path=args.cache,
         api_url=args.api_url,
-        delay=args.delay,
-        batch_size=int(args.batch_size),
-        timeout=args.timeout,
-        max_retries=int(args.max_retries),
-        max_wait=args.max_wait,
-        max_age=timedelta(days=args.max_age),
         wait_for_lock=args.wait,
         contact=os.environ.get("ARXIV_CONTACT") or None,
+        **tuned,
     )
     if args.pull:
         pull_recorded_lists(config)
     show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
-    outcome = run(config, _progress_factory(show_bar))
-    stream = sys.stdout if outcome.exit_code in (0, 3) else sys.stderr
-    print(outcome.message, file=stream)
-    return outcome.exit_code
+    result = run(config, _progress_factory(show_bar))
+    stream = sys.stdout if result.exit_code in (Exit.OK, Exit.PARTIAL) else sys.stderr
+    print(result.summary, file=stream)
+    return int(result.exit_code)
 
 
 def _session(cache: Path | None, timeout: float = 30.0, delay: float = 3.0) -> ApiSession:
@@ -394,7 +347,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
         result = pull_list(_session(args.cache, args.timeout), args.url, RAW_DIR, args.name)
     except PullError as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_FATAL
+        return Exit.FATAL
     state = "pulled" if result.changed else "unchanged, not rewritten:"
     print(f"{state} {result.path} ({result.entries} entries, sha256 {result.sha256[:12]})")
     return 0
@@ -425,11 +378,11 @@ def cmd_fix(args: argparse.Namespace) -> int:
         outcome = fix_list_file(args.list, args.enriched, args.out, args.in_place)
     except FixError as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     kinds = Counter(f.reason for f in outcome.applied)
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "nothing"
     where = f"wrote {outcome.out_path}" if outcome.written else "nothing written"
-    print(f"{args.list}: {len(outcome.applied)} fixes ({summary}); {where}")
+    print(f"{args.list}: {counted(len(outcome.applied), 'fix', 'fixes')} ({summary}); {where}")
     for skipped in outcome.skipped:
         print(f"skipped line {skipped.fix.line} ({skipped.fix.reason}): {skipped.why}")
     if outcome.diff and not args.quiet:
@@ -446,7 +399,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         path = write_report(args.enriched, args.out or args.enriched / "report")
     except ReportError as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_FATAL
+        return Exit.FATAL
     print(f"wrote {path}")
     return 0
 
@@ -464,13 +417,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (UsageError, ListError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     except LockedError as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_LOCKED
+        return Exit.LOCKED
     except (StoreError, sqlite3.DatabaseError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_FATAL
+        return Exit.FATAL
     except KeyboardInterrupt:
         print("interrupted; the previous dataset is untouched", file=sys.stderr)
         return 130
@@ -479,4 +432,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         hint = " (run with -v for details)" if hasattr(args, "verbose") else ""
         print(f"error: {type(err).__name__}: {err}{hint}", file=sys.stderr)
-        return EXIT_FATAL
+        return Exit.FATAL

@@ -28,11 +28,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from pipeline.records import ENTRY_STATUSES
 from pipeline.store.schema import (
     AUTHOR_FIXES,
     CHANGES,
     ENTRIES,
-    ENTRY_STATUSES,
     PAPERS,
     REMOVED,
     STATUS_MEANINGS,

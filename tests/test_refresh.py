@@ -73,7 +73,7 @@ def test_a_new_version_on_arxiv_is_recorded_in_changes(
     )
     run = run_cli([*args, "--max-age", "0"])
     assert run.returncode == 0, run.stderr
-    assert "1 papers have new versions: 1503.02531 (v1 -> v2)" in run.stdout
+    assert "1 paper has a new version: 1503.02531 (v1 -> v2)" in run.stdout
     changes = pq.read_table(out / "changes.parquet").to_pylist()
     assert {(c["arxiv_id"], c["field"], c["old"], c["new"]) for c in changes} == {
         ("1503.02531", "version", "1", "2"),
@@ -101,7 +101,7 @@ def test_a_paper_that_left_the_list_moves_to_removed(
 
     run = run_cli(args)
     assert run.returncode == 0, run.stderr
-    assert "1 papers left the lists" in run.stdout
+    assert "1 paper left the lists" in run.stdout
     papers = pq.read_table(out / "papers.parquet")
     assert papers.num_rows == 66
     assert "1503.02531" not in papers["arxiv_id"].to_pylist()

@@ -35,10 +35,10 @@ import arxiv
 import requests
 import urllib3.exceptions
 
-from pipeline import DEFAULT_API_URL
-from pipeline.api.transport import ApiSession, MalformedAnswer
+from pipeline.api.transport import ApiSession, MalformedAnswer, SessionSettings
+from pipeline.config import DEFAULT_API_URL, RunConfig
 from pipeline.ids import short_id_from_entry_url, unversioned
-from pipeline.records import FetchReport, Paper
+from pipeline.records import Answers, FetchReport, Paper
 
 log = logging.getLogger(__name__)
 
@@ -321,3 +321,43 @@ def _advance(progress: Callable[[int], None] | None, n: int) -> None:
 
 def _chunks(items: Sequence[str], size: int) -> list[tuple[str, ...]]:
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def make_fetcher(config: RunConfig) -> ArxivFetcher:
+    """The paced, cached client of a run's arXiv API."""
+    session = ApiSession(
+        SessionSettings(
+            cache_path=config.cache_path,
+            delay=config.delay,
+            timeout=config.timeout,
+            expire_after_seconds=config.max_age.total_seconds(),
+            contact=config.contact,
+        )
+    )
+    session.drop_older_than(config.max_age)
+    return ArxivFetcher(
+        session,
+        config.api_url,
+        config.batch_size,
+        RetryPolicy(
+            config.max_retries, backoff_base=max(config.delay, 0.01), max_wait=config.max_wait
+        ),
+    )
+
+
+def ask_arxiv(
+    config: RunConfig, ids: Sequence[str], titles: Sequence[str], progress: Callable[[int], None]
+) -> Answers:
+    """Fetch ``ids`` and search ``titles`` through one client; what arXiv said and what
+    it took."""
+    fetcher = make_fetcher(config)
+    report = fetcher.fetch(ids, progress) if ids else FetchReport()
+    candidates = fetcher.search_titles(titles)
+    return Answers(
+        report=report,
+        candidates=candidates,
+        gave_up=report.gave_up or fetcher.gave_up,
+        requests_sent=fetcher.session.requests_sent,
+        from_cache=fetcher.session.answers_from_cache,
+        answers=fetcher.answers,
+    )

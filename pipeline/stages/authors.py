@@ -18,7 +18,6 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -26,7 +25,7 @@ from rapidfuzz.distance import OSA
 
 from pipeline.ids import find_ids
 from pipeline.lists.read import Entry
-from pipeline.records import Paper
+from pipeline.records import NameAction, NameCheck, NameKind, Paper
 
 # A name pair at least this similar (rapidfuzz ratio, 0-100) may be aligned across
 # positions; below it only names at the same position or with the same surname pair up.
@@ -61,25 +60,6 @@ _TEX_SYMBOLS = {"times": "x", "cdot": " ", "ldots": " ", "dots": " "}
 _TEX_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 _DIGITS = re.compile(r"\d+")
 _ROMAN = frozenset("ii iii iv vi vii viii ix".split())
-
-
-@dataclass(frozen=True)
-class NameCheck:
-    """One difference between an entry and arXiv's record; fields are AUTHOR_FIXES columns.
-
-    ``position`` is 1-based in arXiv's author list, in the list's for an author arXiv
-    lacks, and None for a title row.
-    """
-
-    list_file: str
-    line: int
-    arxiv_id: str
-    position: int | None
-    listed: str | None
-    on_arxiv: str | None
-    kind: str
-    similarity: float
-    action: str
 
 
 def normalize(text: str) -> str:
@@ -148,7 +128,7 @@ def _is_typo(a: Sequence[str], b: Sequence[str]) -> bool:
     return OSA.distance(x, y) == 1 and max(len(x), len(y)) >= TYPO_MIN_TOKEN
 
 
-def classify_names(listed: str, on_arxiv: str) -> str | None:
+def classify_names(listed: str, on_arxiv: str) -> NameKind | None:
     """The kind of difference between two names of the same author slot, None if equal."""
     if listed == on_arxiv:
         return None
@@ -297,9 +277,13 @@ def check_entry(entry: Entry, paper: Paper) -> list[NameCheck]:
     """
 
     def row(
-        position: int | None, listed: str | None, on_arxiv: str | None, kind: str, similarity: float
+        position: int | None,
+        listed: str | None,
+        on_arxiv: str | None,
+        kind: NameKind,
+        similarity: float,
     ) -> NameCheck:
-        action = "fix" if kind == "misspelling" else "review"
+        action: NameAction = "fix" if kind == "misspelling" else "review"
         return NameCheck(
             entry.list_file,
             entry.line,

@@ -8,58 +8,28 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from pipeline.lists.read import Entry, IdSource
-from pipeline.records import FetchReport, Paper
-from pipeline.store.schema import CHANGED_FIELDS
-
-
-@dataclass(frozen=True)
-class EntryRow:
-    """An entry with the id it resolved to and what became of it."""
-
-    entry: Entry
-    arxiv_id: str | None
-    id_source: IdSource | None
-    match_score: float | None
-    status: str
-    checked_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PaperRow:
-    """A paper with the tags and sections of the entries that cite it."""
-
-    paper: Paper
-    tags: tuple[str, ...]
-    sections: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Dataset:
-    papers: list[PaperRow]
-    entries: list[EntryRow]
-
-
-def cited_ids(entries: Iterable[Entry]) -> list[str]:
-    """The valid arXiv ids the entries cite, each once, in order of first citation."""
-    return list(dict.fromkeys(e.arxiv_id for e in entries if e.arxiv_id))
-
-
-def ids_to_fetch(
-    wanted: Iterable[str], previous: Mapping[str, Paper], now: datetime, max_age: timedelta
-) -> list[str]:
-    """The ids that are new, or whose data in the previous dataset is older than max_age."""
-    return [i for i in wanted if i not in previous or now - previous[i].fetched_at >= max_age]
+from pipeline.lists.read import Entry
+from pipeline.records import (
+    CHANGED_FIELDS,
+    Change,
+    Dataset,
+    EntryKey,
+    EntryRow,
+    EntryStatus,
+    FetchReport,
+    IdSource,
+    Paper,
+    PaperRow,
+    TitleMatches,
+    Unanswered,
+)
+from pipeline.text import counted
 
 
 def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
-
-
-EntryKey = tuple[str, int]
 
 
 def entry_key(entry: Entry) -> EntryKey:
@@ -67,33 +37,32 @@ def entry_key(entry: Entry) -> EntryKey:
     return (entry.list_file, entry.line)
 
 
-@dataclass(frozen=True)
-class TitleMatches:
-    """What searching arXiv by title gave: when each entry was searched, the ids found
-    with their scores, and the papers."""
-
-    checked_at: Mapping[EntryKey, datetime] = field(default_factory=dict)
-    resolved: Mapping[EntryKey, tuple[str, float]] = field(default_factory=dict)
-    papers: Mapping[str, Paper] = field(default_factory=dict)
+def unanswered_ids(
+    report: FetchReport, earlier: Mapping[str, Unanswered], now: datetime
+) -> dict[str, Unanswered]:
+    """Every id arXiv has no paper for: said in this run's answers, or recently before."""
+    return {
+        **earlier,
+        **{i: Unanswered("not_found", now) for i in report.not_found},
+        **{i: Unanswered("invalid_id", now) for i in report.invalid},
+    }
 
 
 def entry_status(
     arxiv_id: str | None,
     entry: Entry,
-    report: FetchReport,
+    unanswered: Mapping[str, Unanswered],
     papers: Mapping[str, Paper],
     searched: bool = False,
-) -> str:
+) -> EntryStatus:
     if arxiv_id is None:
         if entry.id_error:
             return "invalid_id"
         return "not_on_arxiv" if searched else "no_arxiv_id"
     if arxiv_id in papers:
         return "enriched"
-    if arxiv_id in report.invalid:
-        return "invalid_id"
-    if arxiv_id in report.not_found:
-        return "not_found"
+    if arxiv_id in unanswered:
+        return unanswered[arxiv_id].status
     return "failed"
 
 
@@ -102,16 +71,17 @@ def build_dataset(
     report: FetchReport,
     previous: Mapping[str, Paper],
     titles: TitleMatches | None = None,
-    id_checked_at: Mapping[str, datetime] | None = None,
+    unanswered: Mapping[str, Unanswered] | None = None,
 ) -> Dataset:
     """The dataset of this run.
 
     A paper's row comes from this run's answer (by id, or by title search), or else from
     the previous dataset (not stale, or not refreshed because the run gave up).
-    ``id_checked_at`` says when arXiv last had no paper for an id (not found, rejected).
+    ``unanswered`` are the ids arXiv has no paper for (not found, or rejected), and when
+    it said so (see ``unanswered_ids``).
     """
     titles = titles or TitleMatches()
-    id_checked_at = id_checked_at or {}
+    unanswered = unanswered or {}
     resolved: list[tuple[Entry, str | None, IdSource | None, float | None]] = []
     for entry in entries:
         if entry.arxiv_id is None and entry_key(entry) in titles.resolved:
@@ -129,11 +99,11 @@ def build_dataset(
     rows = []
     for entry, arxiv_id, source, score in resolved:
         key = entry_key(entry)
-        status = entry_status(arxiv_id, entry, report, papers, key in titles.checked_at)
+        status = entry_status(arxiv_id, entry, unanswered, papers, key in titles.checked_at)
         if key in titles.checked_at:
             checked_at: datetime | None = titles.checked_at[key]
-        elif arxiv_id is not None and status in ("not_found", "invalid_id"):
-            checked_at = id_checked_at.get(arxiv_id)
+        elif arxiv_id is not None and arxiv_id in unanswered and arxiv_id not in papers:
+            checked_at = unanswered[arxiv_id].checked_at
         else:
             checked_at = None
         rows.append(EntryRow(entry, arxiv_id, source, score, status, checked_at))
@@ -150,17 +120,6 @@ def build_dataset(
         for arxiv_id, paper in papers.items()
     ]
     return Dataset(paper_rows, rows)
-
-
-@dataclass(frozen=True)
-class Change:
-    """One field of a paper that arXiv changed since the previous run."""
-
-    arxiv_id: str
-    field: str
-    old: str | None
-    new: str | None
-    detected_at: datetime
 
 
 def _as_text(value: object) -> str | None:
@@ -206,6 +165,11 @@ def describe_changes(changes: Iterable[Change]) -> list[str]:
     for name in CHANGED_FIELDS:
         ids = by_field.get(name)
         if ids:
-            what = "new versions" if name == "version" else f"a changed {name}"
-            lines.append(f"{len(ids)} papers have {what}: {', '.join(ids)}")
+            one = len(ids) == 1
+            if name == "version":
+                what = "a new version" if one else "new versions"
+            else:
+                what = f"a changed {name}"
+            verb = "has" if one else "have"
+            lines.append(f"{counted(len(ids), 'paper')} {verb} {what}: {', '.join(ids)}")
     return lines

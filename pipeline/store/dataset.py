@@ -35,8 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from pipeline.records import Paper
-from pipeline.stages.join import Change, Dataset
+from pipeline.records import Change, Dataset, Paper
 from pipeline.store.schema import CHANGES, ENTRIES, PAPERS, REMOVED, FileSchema
 
 log = logging.getLogger(__name__)

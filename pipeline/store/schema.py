@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipeline.records import CHANGED_FIELDS, ENTRY_STATUSES, NAME_KINDS, manifest_keys
+
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 STRINGS = pa.list_(pa.string())
-
-ENTRY_STATUSES = ("enriched", "not_found", "invalid_id", "no_arxiv_id", "not_on_arxiv", "failed")
 
 
 @dataclass(frozen=True)
@@ -212,15 +212,7 @@ ENTRIES = FileSchema(
     ),
 )
 
-AUTHOR_KINDS = (
-    "case_spacing_diacritics",
-    "initials",
-    "misspelling",
-    "different_name",
-    "missing_from_list",
-    "added_in_list",
-    "title_differs",
-)
+AUTHOR_KINDS = NAME_KINDS
 
 AUTHOR_FIXES = FileSchema(
     "author_fixes.parquet",
@@ -260,8 +252,6 @@ AUTHOR_FIXES = FileSchema(
         ),
     ),
 )
-
-CHANGED_FIELDS = ("version", "title", "authors", "doi", "journal_ref")
 
 CHANGES = FileSchema(
     "changes.parquet",
@@ -311,46 +301,13 @@ STATUS_MEANINGS = {
     "invalid_id": "The id as written cannot exist (`id_error` says why) or arXiv rejected it.",
     "no_arxiv_id": "The entry gives no arXiv id (it links elsewhere) and no title search was "
     "made for it: it has no title, or arXiv stopped answering or refused the query.",
+    "not_a_paper": "The entry is a code repository or another resource (a blog post, slides, "
+    "a tool, another list), not a paper: it is not looked up on arXiv.",
     "failed": "arXiv stopped answering before this paper was fetched and no earlier run had "
     "it; the next run tries again.",
 }
 
-MANIFEST_KEYS = (
-    ("tool", "Program and version that wrote the dataset, e.g. `arxiv-enrich 0.1.0`."),
-    ("run_id", "Id of the run; every Parquet file carries it as `arxiv_enrich.run_id`."),
-    (
-        "started_at",
-        "Start of the run (ISO 8601, UTC); `detected_at` and `removed_at` of rows "
-        "this run added equal it.",
-    ),
-    ("finished_at", "End of the run (ISO 8601, UTC)."),
-    ("exit_code", "0: arXiv answered everything; 3: partial, the next run resumes."),
-    ("complete", "`true` unless the run stopped asking arXiv (see `gave_up`)."),
-    ("api_url", "The arXiv API the run asked."),
-    ("lists", "The lists read: `path`, `sha256` of the text, number of `entries`."),
-    ("counts.entries", "Rows of entries.parquet."),
-    ("counts.papers", "Rows of papers.parquet."),
-    ("counts.statuses", "Entries per status (statuses no entry has are left out)."),
-    ("counts.ids_cited", "Distinct valid arXiv ids the lists cite."),
-    ("counts.ids_fetched", "Papers arXiv returned during this run."),
-    ("counts.ids_kept_from_previous", "Papers whose row comes from the previous dataset."),
-    ("requests.sent", "HTTP requests sent to arXiv."),
-    ("requests.from_cache", "Requests answered by the local HTTP cache."),
-    ("requests.answers", "Answers from arXiv that were used."),
-    ("requests.retries", "Requests sent again after a failure."),
-    ("gave_up", "Why the run stopped asking arXiv, or `null`."),
-    ("pending_ids", "Ids left unfetched because the run gave up; the next run fetches them."),
-    ("changes.count", "Rows this run added to changes.parquet."),
-    ("changes.summary", "One line per changed field: how many papers, which ids."),
-    ("removed_ids", "Papers no list cites any more, moved to removed.parquet by this run."),
-    ("author_fixes.fix", "Rows of author_fixes.parquet that `python -m pipeline fix` corrects."),
-    ("author_fixes.review", "Rows of author_fixes.parquet left for a person to decide."),
-    (
-        "content_changed",
-        "`true` when papers or entries differ from the previous dataset other than in "
-        "`fetched_at` and `checked_at`: a scheduled job publishes only then.",
-    ),
-)
+MANIFEST_KEYS = manifest_keys()
 
 # How each Arrow type reads in the usual tools: (pandas dtype, DuckDB type, Polars dtype).
 READ_AS = {
@@ -392,8 +349,8 @@ def markdown() -> str:
     out = [
         "# Data dictionary",
         "",
-        "<!-- Generated from pipeline/schema.py by `python -m pipeline schema > docs/schema.md`;"
-        " do not edit by hand. -->",
+        "<!-- Generated from pipeline/store/schema.py by "
+        "`python -m pipeline schema > docs/schema.md`; do not edit by hand. -->",
         "",
         "A run writes these files to its output directory (default `data/enriched/`). Every "
         "column's meaning also travels inside the Parquet files, as the field metadata "

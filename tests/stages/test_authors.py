@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from pipeline.lists.read import Entry, read_entries
-from pipeline.records import Paper
+from pipeline.records import NameCheck, Paper
 from pipeline.stages.authors import (
     TITLE_MATCH_MIN,
-    NameCheck,
     best_title_match,
     check_entries,
     check_entry,

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.records import Paper
-from pipeline.stages.join import Dataset, PaperRow
+from pipeline.records import Dataset, Paper, PaperRow
 from pipeline.store import dataset as store
 from pipeline.store.dataset import (
     DatasetLock,

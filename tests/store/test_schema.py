@@ -11,13 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.lists.read import read_entries
-from pipeline.records import FetchReport
+from pipeline.records import ENTRY_STATUSES, FetchReport
 from pipeline.stages.join import build_dataset
 from pipeline.store.dataset import entries_table, papers_by_id, papers_table, read_table, to_table
 from pipeline.store.schema import (
     ALL,
     ENTRIES,
-    ENTRY_STATUSES,
     MANIFEST_KEYS,
     PAPERS,
     READ_AS,

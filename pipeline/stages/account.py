@@ -1,0 +1,119 @@
+"""The account of a run: its manifest, and the last lines it prints."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.lists.load import ListRead
+from pipeline.records import (
+    Answers,
+    AuthorFixCounts,
+    Change,
+    Changes,
+    Counts,
+    Dataset,
+    Exit,
+    ListRecord,
+    Manifest,
+    NameCheck,
+    Paper,
+    Requests,
+)
+from pipeline.stages.join import describe_changes
+from pipeline.text import counted
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Everything one run found out, before it is written."""
+
+    run_id: str
+    started: datetime
+    api_url: str
+    lists: list[ListRead]
+    cited: list[str]
+    answers: Answers
+    fetched: dict[str, Paper]
+    """Papers arXiv returned this run, by id or by title search."""
+    dataset: Dataset
+    changes: list[Change]
+    removed: list[Paper]
+    name_checks: list[NameCheck]
+
+    @property
+    def exit_code(self) -> Exit:
+        return Exit.PARTIAL if self.answers.gave_up else Exit.OK
+
+
+def manifest_of(findings: Findings, content_changed: bool) -> Manifest:
+    """What the run read, did and wrote (see ``Manifest`` for each key's meaning)."""
+    dataset, answers = findings.dataset, findings.answers
+    actions = Counter(c.action for c in findings.name_checks)
+    return Manifest(
+        tool=f"arxiv-enrich {__version__}",
+        run_id=findings.run_id,
+        started_at=findings.started,
+        finished_at=datetime.now(UTC),
+        exit_code=int(findings.exit_code),
+        complete=not answers.gave_up,
+        api_url=findings.api_url,
+        lists=[ListRecord(str(lst.path), lst.sha256, len(lst.entries)) for lst in findings.lists],
+        counts=Counts(
+            entries=len(dataset.entries),
+            papers=len(dataset.papers),
+            statuses=dict(sorted(Counter(r.status for r in dataset.entries).items())),
+            ids_cited=len(findings.cited),
+            ids_fetched=len(findings.fetched),
+            ids_kept_from_previous=sum(
+                1 for r in dataset.papers if r.paper.arxiv_id not in findings.fetched
+            ),
+        ),
+        requests=Requests(
+            sent=answers.requests_sent,
+            from_cache=answers.from_cache,
+            answers=answers.answers,
+            retries=answers.report.retries,
+        ),
+        gave_up=answers.gave_up,
+        pending_ids=answers.report.pending,
+        changes=Changes(len(findings.changes), describe_changes(findings.changes)),
+        removed_ids=[p.arxiv_id for p in findings.removed],
+        author_fixes=AuthorFixCounts(fix=actions["fix"], review=actions["review"]),
+        content_changed=content_changed,
+    )
+
+
+def summary_of(findings: Findings, out_dir: Path) -> str:
+    """The run's last lines: what was written, what changed, what needs a person."""
+    dataset, answers = findings.dataset, findings.answers
+    statuses = Counter(r.status for r in dataset.entries)
+    lines = [
+        f"wrote {counted(len(dataset.papers), 'paper')} and "
+        f"{counted(len(dataset.entries), 'entry', 'entries')} "
+        f"({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}) to {out_dir}; "
+        f"{counted(answers.requests_sent, 'request')} sent, "
+        f"{answers.from_cache} answered from cache",
+        *describe_changes(findings.changes),
+    ]
+    if findings.removed:
+        lines.append(
+            f"{counted(len(findings.removed), 'paper')} left the lists (kept in removed.parquet)"
+        )
+    if findings.name_checks:
+        actions = Counter(c.action for c in findings.name_checks)
+        lines.append(
+            f"{counted(actions['fix'], 'author name')} to fix, "
+            f"{counted(actions['review'], 'difference')} to review "
+            "(author_fixes.csv); `python -m pipeline fix LIST` writes the corrected list"
+        )
+    if answers.gave_up:
+        lines.append(
+            f"stopped asking arXiv: {answers.gave_up}; "
+            f"{counted(len(answers.report.pending), 'id')} pending "
+            "(listed in manifest.json), the next run fetches them"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""The previous run, read back once and typed: what the next run plans from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.records import History, Paper, Searched, Unanswered
+from pipeline.store.dataset import papers_by_id, read_table
+from pipeline.store.schema import ENTRIES, PAPERS
+
+_UNANSWERED = ("not_found", "invalid_id")
+
+
+def read_history(out_dir: Path) -> History:
+    """The papers, the ids arXiv had no paper for, and the title searches of the dataset
+    in ``out_dir`` (an empty history when there is none)."""
+    papers_table = read_table(out_dir / PAPERS.file)
+    entries_table = read_table(out_dir / ENTRIES.file)
+    papers = papers_by_id(papers_table)
+    unanswered: dict[str, Unanswered] = {}
+    searched: dict[tuple[str, str], Searched] = {}
+    if entries_table is not None:
+        unanswered = _unanswered(entries_table)
+        searched = _searched(entries_table, papers)
+    return History(papers, unanswered, searched, papers_table, entries_table)
+
+
+def _asked_rows(entries: pa.Table) -> pa.Table:
+    """Rows of entries that arXiv was asked about and that have no paper row of their own."""
+    return entries.filter(pc.is_valid(entries["checked_at"]))
+
+
+def _unanswered(entries: pa.Table) -> dict[str, Unanswered]:
+    statuses = pa.array(_UNANSWERED)
+    rows = _asked_rows(entries)
+    rows = rows.filter(pc.is_in(rows["status"], value_set=statuses))
+    return {
+        row["arxiv_id"]: Unanswered(row["status"], row["checked_at"])
+        for row in rows.select(["arxiv_id", "status", "checked_at"]).to_pylist()
+        if row["arxiv_id"]
+    }
+
+
+def _searched(entries: pa.Table, papers: dict[str, Paper]) -> dict[tuple[str, str], Searched]:
+    """Title searches whose outcome still stands: no match, or a match whose paper is
+    still in the dataset."""
+    rows = _asked_rows(entries).select(
+        ["list_file", "title", "arxiv_id", "match_score", "checked_at"]
+    )
+    return {
+        (row["list_file"], row["title"]): Searched(
+            row["arxiv_id"], cast(float | None, row["match_score"]), row["checked_at"]
+        )
+        for row in rows.to_pylist()
+        if row["title"] and (row["arxiv_id"] is None or row["arxiv_id"] in papers)
+    }
