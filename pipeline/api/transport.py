@@ -9,10 +9,9 @@ Three jobs, one class each:
   Because requests-cache only calls the transport on a cache miss, answers served from
   the cache are never delayed.
 * ``ApiSession`` is a ``requests_cache.CachedSession`` that names the tool in its
-  User-Agent, sends over-long GET requests as form POSTs, stores only complete,
-  well-formed answers, and raises ``MalformedAnswer`` when an API query is answered with
-  a body that is not a whole Atom feed. (Other downloads, such as pulling a list, pass
-  through the same guards but are not vetted as feeds.)
+  User-Agent, sends over-long GET requests as form POSTs, and stores only the answers its
+  ``vet`` accepts. It knows nothing of the Atom format: the API's vet is
+  ``pipeline.api.answers.vet``.
 """
 
 from __future__ import annotations
@@ -24,28 +23,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import requests_cache
 import urllib3
-from lxml import etree
 from requests.adapters import HTTPAdapter
 from requests_cache.backends.sqlite import SQLiteCache
 
 from pipeline import __version__
-from pipeline.ids import parse_id, unversioned
 
-ATOM = "{http://www.w3.org/2005/Atom}"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 # Web servers commonly refuse request lines over about 8 KB (HTTP 414).
 DEFAULT_MAX_URL_LENGTH = 4000
-_ENTRY_TITLES = etree.XPath("a:entry/a:title/text()", namespaces={"a": ATOM[1:-1]})
-_ENTRY_IDS = etree.XPath("a:entry/a:id/text()", namespaces={"a": ATOM[1:-1]})
 
 
 class MalformedAnswer(requests.RequestException):
-    """An answer that is not a whole, plain Atom feed (truncated, not XML, too large...)."""
+    """An answer whose body is refused: larger than the bound."""
 
 
 def user_agent(contact: str | None) -> str:
@@ -146,96 +140,13 @@ class GuardedAdapter(HTTPAdapter):
         return bytes(body)
 
 
-@dataclass(frozen=True)
-class FeedCheck:
-    """What is wrong with an answer, if anything (``problem`` is None for a good one)."""
-
-    problem: str | None
-    malformed: bool = False
-
-
-def asked_ids(request: requests.PreparedRequest) -> list[str]:
-    """The ``id_list`` of a query request, whether sent in the URL or in a POST body."""
-    values = _query_params(request).get("id_list", [""])
-    return [i for i in values[0].split(",") if i]
-
-
-def _texts(xpath: etree.XPath, root: Any) -> list[str]:
-    result = xpath(root)
-    return [str(text) for text in result] if isinstance(result, list) else []
-
-
-def check_feed(response: requests.Response) -> FeedCheck:
-    """``vet_feed`` of a response, computed once: requests-cache asks its filter twice."""
-    check: FeedCheck | None = getattr(response, "_arxiv_enrich_check", None)
-    if check is None:
-        check = vet_feed(response)
-        response._arxiv_enrich_check = check  # type: ignore[attr-defined]
-    return check
-
-
-def vet_feed(response: requests.Response) -> FeedCheck:
-    """Vet an API answer: a 200 with a whole Atom feed, no error entry, every asked id.
-
-    The XML is parsed strictly (the arxiv package parses in recovery mode, which turns a
-    truncated feed into a shorter, valid-looking one) and a DOCTYPE is refused outright:
-    arXiv never sends one, and entity definitions are how an XML bomb is built.
-    """
-    if response.status_code != 200:
-        return FeedCheck(f"HTTP {response.status_code}")
-    body = response.content
-    try:
-        parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
-        )
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError as err:
-        return FeedCheck(f"not well-formed XML ({err})", malformed=True)
-    if getattr(root.getroottree().docinfo, "doctype", ""):
-        return FeedCheck("the answer declares a DOCTYPE", malformed=True)
-    if root.tag != f"{ATOM}feed":
-        return FeedCheck(f"not an Atom feed (root element {root.tag!r})", malformed=True)
-    titles = _texts(_ENTRY_TITLES, root)
-    if any(title.strip() == "Error" for title in titles):
-        return FeedCheck("the API answered with an error entry")
-    if not titles:
-        return FeedCheck("empty feed")
-    entry_ids = [i.split("arxiv.org/abs/")[-1] for i in _texts(_ENTRY_IDS, root)]
-    unreadable = [i for i in entry_ids if parse_id(i).id is None]
-    if unreadable:
-        # Which paper such an entry is cannot be known: the answer is unusable as a whole.
-        return FeedCheck(f"entries with unreadable ids: {', '.join(unreadable[:3])}", True)
-    returned = {unversioned(i) for i in entry_ids}
-    missing = [i for i in asked_ids(response.request) if unversioned(i) not in returned]
-    if missing:
-        return FeedCheck(f"{len(missing)} asked-for ids missing")
-    return FeedCheck(None)
-
-
-def _query_params(request: requests.PreparedRequest) -> dict[str, list[str]]:
-    """The parameters of a request, whether sent in the URL or in a form POST body."""
-    query = urlsplit(request.url or "").query
-    if request.method == "POST" and request.body:
-        query = request.body if isinstance(request.body, str) else request.body.decode()
-    return parse_qs(query, keep_blank_values=True)
-
-
 def sends_as_post(url: str, max_url_length: int = DEFAULT_MAX_URL_LENGTH) -> bool:
     """Whether a query URL is too long for a GET (servers refuse long request lines)."""
     return len(url) > max_url_length
 
 
-def is_api_query(request: requests.PreparedRequest) -> bool:
-    """True for a query to the arXiv API (as opposed to, say, downloading a list)."""
-    params = _query_params(request)
-    return "id_list" in params or "search_query" in params
-
-
-def is_cacheable(response: requests.Response) -> bool:
-    """requests-cache's filter: only complete, well-formed answers are stored or served."""
-    if not is_api_query(response.request):
-        return response.status_code == 200
-    return check_feed(response).problem is None
+def _is_ok(response: requests.Response) -> str | None:
+    return None if response.status_code == 200 else f"HTTP {response.status_code}"
 
 
 @dataclass(frozen=True)
@@ -258,7 +169,11 @@ class ApiSession(requests_cache.CachedSession):
     (``Retry-After``) that the arxiv client does not pass on with its errors.
     """
 
-    def __init__(self, settings: SessionSettings) -> None:
+    def __init__(
+        self,
+        settings: SessionSettings,
+        vet: Callable[[requests.Response], str | None] | None = None,
+    ) -> None:
         if settings.cache_path is not None:
             settings.cache_path.parent.mkdir(parents=True, exist_ok=True)
             backend: Any = SQLiteCache(str(settings.cache_path))
@@ -270,7 +185,8 @@ class ApiSession(requests_cache.CachedSession):
             expire_after=expire,
             allowable_methods=("GET", "POST"),
             allowable_codes=(200,),
-            filter_fn=is_cacheable,
+            # vet returns why an answer must not be kept; None keeps it.
+            filter_fn=lambda response: (vet or _is_ok)(response) is None,
             stale_if_error=False,
         )
         self.api_settings = settings
@@ -327,8 +243,4 @@ class ApiSession(requests_cache.CachedSession):
         self.last_response = response
         if getattr(response, "from_cache", False):
             self.answers_from_cache += 1
-        if is_api_query(response.request):
-            check = check_feed(response)
-            if check.malformed:
-                raise MalformedAnswer(check.problem, response=response)
         return response

@@ -10,15 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from pipeline.api.client import (
-    ArxivFetcher,
-    Evidence,
-    RetryPolicy,
-    normalize_space,
-    retry_after_seconds,
-)
+from pipeline.api.answers import vet
+from pipeline.api.client import ArxivFetcher
+from pipeline.api.feed import clean_text
+from pipeline.api.retry import RetryPolicy
 from pipeline.api.transport import ApiSession, SessionSettings, user_agent
 from pipeline.records import FetchReport
 from standin import FakeArxiv, Faults, load_records
@@ -43,7 +39,7 @@ class Fetcher:
     ) -> None:
         self.waits: list[float] = []
         defaults = SessionSettings(cache_path=tmp_path / "c.sqlite", delay=0.0, timeout=5.0)
-        self.session = ApiSession(dataclasses.replace(defaults, **settings))
+        self.session = ApiSession(dataclasses.replace(defaults, **settings), vet=vet)
         self.fetcher = ArxivFetcher(
             self.session,
             api_url=api_url or api.url,
@@ -94,7 +90,7 @@ def test_answers_out_of_order_are_indexed_by_id(api: FakeArxiv, tmp_path: Path) 
     assert len(api.log) == 1
     for arxiv_id, paper in report.papers.items():
         assert paper.arxiv_id == arxiv_id
-        assert paper.title == normalize_space(RECORDS[arxiv_id]["title"])
+        assert paper.title == clean_text(RECORDS[arxiv_id]["title"])
         assert paper.authors == tuple(RECORDS[arxiv_id]["authors"])
 
 
@@ -333,7 +329,7 @@ def test_optional_fields_and_old_style_ids(api: FakeArxiv, tmp_path: Path) -> No
     report = Fetcher(api, tmp_path).fetch(["astro-ph/0601001", "1205.1866"])
     old = report.papers["astro-ph/0601001"]
     assert old.journal_ref == RECORDS["astro-ph/0601001"]["journal_ref"]
-    assert old.comment == normalize_space(RECORDS["astro-ph/0601001"]["comment"])
+    assert old.comment == clean_text(RECORDS["astro-ph/0601001"]["comment"])
     assert old.doi is None
     assert report.papers["1205.1866"].doi == "10.5121/vlsic.2012.3205"
 
@@ -390,60 +386,6 @@ def test_wait_before_retry_grows_exponentially() -> None:
         48.0,
     ]
     assert policy.wait_before_retry(1, 0.0, Fixed()) == 3.0
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"),
-    [
-        ("2", 2.0),
-        ("0.5", 0.5),
-        (" 30 ", 30.0),
-        ("-5", 0.0),
-        ("Wed, 21 Oct 2026 07:28:00 GMT", None),
-        (None, None),
-    ],
-)
-def test_retry_after_seconds(header: str | None, seconds: float | None) -> None:
-    response = requests.Response()
-    if header is not None:
-        response.headers["Retry-After"] = header
-    assert retry_after_seconds(response) == seconds
-    assert retry_after_seconds(None) is None
-
-
-def test_evidence_two_strong_lacks_settle_an_id() -> None:
-    evidence = Evidence(max_retries=5)
-    assert evidence.settle(["a", "b"], answer_was_empty=False) == []
-    assert evidence.settle(["a"], answer_was_empty=False) == ["a"]
-    assert evidence.settle(["b"], answer_was_empty=True) == []
-
-
-def test_evidence_one_strong_and_two_weak_lacks_settle_an_id() -> None:
-    evidence = Evidence(max_retries=5)
-    assert evidence.settle(["a"], answer_was_empty=True) == []
-    assert evidence.settle(["a"], answer_was_empty=False) == []
-    assert evidence.settle(["a"], answer_was_empty=True) == ["a"]
-
-
-def test_evidence_weak_lacks_alone_settle_only_past_the_retry_budget() -> None:
-    evidence = Evidence(max_retries=3)
-    for _ in range(3):
-        assert evidence.settle(["a"], answer_was_empty=True) == []
-    assert evidence.settle(["a"], answer_was_empty=True) == ["a"]
-
-
-def test_evidence_is_kept_per_id() -> None:
-    evidence = Evidence(max_retries=5)
-    evidence.settle(["a"], answer_was_empty=False)
-    assert evidence.settle(["b"], answer_was_empty=False) == []
-    assert evidence.settle(["a", "b"], answer_was_empty=False) == ["a", "b"]
-
-
-def test_normalize_space() -> None:
-    assert normalize_space("  Deep Compression:\n  Compressing\tNets  ") == (
-        "Deep Compression: Compressing Nets"
-    )
-    assert normalize_space("") == ""
 
 
 @pytest.mark.parametrize("fault", ["stall", "cut", "bad_entry_id"])

@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 import requests
 
+from pipeline.api.answers import asked_ids, read_answer, vet
+from pipeline.api.feed import BrokenAnswer
 from pipeline.api.transport import (
     ApiSession,
     MalformedAnswer,
     Pacer,
     SessionSettings,
-    asked_ids,
-    check_feed,
-    is_cacheable,
     user_agent,
 )
 from standin import FakeArxiv, Faults
@@ -32,7 +31,7 @@ MiB = 1024 * 1024
 def session(tmp_path: Path, **changes: Any) -> ApiSession:
     """A session on a fresh cache in tmp_path, unpaced unless asked."""
     settings = SessionSettings(cache_path=tmp_path / "c.sqlite", delay=0.0, timeout=5.0)
-    return ApiSession(dataclasses.replace(settings, **changes))
+    return ApiSession(dataclasses.replace(settings, **changes), vet=vet)
 
 
 def query(api: FakeArxiv, *ids: str) -> str:
@@ -182,7 +181,7 @@ def test_a_get_over_the_url_limit_goes_as_a_form_post(api: FakeArxiv, tmp_path: 
     assert s.get(short).status_code == 200
     answer = s.get(long)
     assert answer.status_code == 200
-    assert check_feed(answer).problem is None  # every asked id is in the answer
+    assert vet(answer) is None  # every asked id is in the answer
     assert [(r.method, r.id_list) for r in api.log] == [
         ("GET", ["1503.02531"]),
         ("POST", KNOWN),
@@ -195,7 +194,7 @@ def test_a_get_over_the_url_limit_goes_as_a_form_post(api: FakeArxiv, tmp_path: 
     assert len(api.log) == 2
 
 
-# -- check_feed and is_cacheable on answers built here ---------------------------------------
+# -- vet on answers built here ---------------------------------------
 
 
 def fake_response(
@@ -227,8 +226,7 @@ def test_a_whole_feed_with_every_asked_id_passes(api: FakeArxiv) -> None:
         fake_response(body, ids=("1503.02531v1", "1404.0736")),  # versions are matched
         fake_response(body, ids=("1404.0736", "1503.02531"), post=True),
     ):
-        assert check_feed(response).problem is None
-        assert is_cacheable(response)
+        assert vet(response) is None
 
 
 def test_asked_ids_are_read_from_the_url_or_the_post_body() -> None:
@@ -284,37 +282,34 @@ def test_bad_answers_are_named_and_never_cacheable(
 ) -> None:
     body = make_body(feed(api, "1503.02531"))
     response = fake_response(body, status=status)
-    check = check_feed(response)
-    assert check.problem is not None
-    assert problem in check.problem
-    assert check.malformed is malformed
-    assert not is_cacheable(response)
+    found = vet(response)
+    assert found is not None
+    assert problem in found
+    assert isinstance(read_answer(response), BrokenAnswer) is malformed
 
 
 def test_an_error_feed_is_not_cacheable_even_with_status_200(api: FakeArxiv) -> None:
     status, body = api.answer({"id_list": "abc"})
     assert status == 400
     assert b"<title>Error</title>" in body
-    check = check_feed(fake_response(body, status=200, ids=("abc",)))
-    assert check.problem == "the API answered with an error entry"
-    assert not check.malformed
-    assert check_feed(fake_response(body, status=400, ids=("abc",))).problem == "HTTP 400"
+    error_200 = fake_response(body, status=200, ids=("abc",))
+    assert vet(error_200) == "the API answered with an error entry"
+    assert not isinstance(read_answer(error_200), BrokenAnswer)
+    assert vet(fake_response(body, status=400, ids=("abc",))) == "HTTP 400"
 
 
 def test_an_empty_feed_is_not_cacheable(api: FakeArxiv) -> None:
     body = feed(api, "0000.0000")
     assert b"<entry>" not in body
     response = fake_response(body, ids=("0000.0000",))
-    assert check_feed(response).problem == "empty feed"
-    assert not check_feed(response).malformed
-    assert not is_cacheable(response)
+    assert vet(response) == "empty feed"
+    assert not isinstance(read_answer(response), BrokenAnswer)
 
 
 def test_an_answer_missing_an_asked_id_is_not_cacheable(api: FakeArxiv) -> None:
     body = feed(api, "1503.02531")
     response = fake_response(body, ids=("1503.02531", "1404.0736", "1707.99999"))
-    assert check_feed(response).problem == "2 asked-for ids missing"
-    assert not is_cacheable(response)
+    assert vet(response) == "2 asked-for ids missing"
 
 
 # -- the same, end to end: a bad answer is never served from the cache -----------------------
@@ -339,18 +334,14 @@ def test_a_bad_answer_is_asked_again_not_served_from_the_cache(
     api.faults = Faults(script=[fault])
     s = session(tmp_path)
     url = query(api, "1503.02531", "1404.0736")
+    bad = s.get(url)
+    assert vet(bad) is not None
     if raises:
-        with pytest.raises(MalformedAnswer):
-            s.get(url)
-    else:
-        bad = s.get(url)
-        assert check_feed(bad).problem is not None
-    assert s.last_response is not None
-    assert not is_cacheable(s.last_response)
+        assert bad.status_code == 200 and isinstance(read_answer(bad), BrokenAnswer)
 
     good = s.get(url)
     assert not good.from_cache
-    assert check_feed(good).problem is None
+    assert vet(good) is None
     assert [r.fault for r in api.log] == [fault, None]  # two network requests
 
     assert s.get(url).from_cache  # the good answer is the one that was kept
@@ -389,7 +380,7 @@ def test_an_endless_body_is_cut_at_the_limit(api: FakeArxiv, tmp_path: Path) -> 
     # Nothing of it was cached: the next request goes to the network and is whole.
     answer = s.get(url)
     assert not answer.from_cache
-    assert check_feed(answer).problem is None
+    assert vet(answer) is None
     assert len(api.log) == 2
 
 
