@@ -187,9 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     pull_parser.add_argument(
         "--timeout",
         type=_number(float, 0.1),
-        default=30.0,
+        default=RunConfig.timeout,
         metavar="SECONDS",
-        help="limit for the download (default: 30)",
+        help=f"limit for the download (default: {RunConfig.timeout:g})",
     )
     pull_parser.set_defaults(handler=cmd_pull)
 
@@ -315,7 +315,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return int(result.exit_code)
 
 
-def _session(cache: Path | None, timeout: float = 30.0, delay: float = 3.0) -> ApiSession:
+def _session(
+    cache: Path | None, timeout: float = RunConfig.timeout, delay: float = RunConfig.delay
+) -> ApiSession:
     from pipeline.api.transport import ApiSession, SessionSettings
 
     contact = os.environ.get("ARXIV_CONTACT") or None

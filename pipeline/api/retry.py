@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pipeline.config import RunConfig
+
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -18,11 +20,11 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 class RetryPolicy:
     """How hard to try: retries per request, and how long one wait may be."""
 
-    max_retries: int = 5
+    max_retries: int = RunConfig.max_retries
     """Retries of one request before the run stops asking."""
-    backoff_base: float = 3.0
+    backoff_base: float = RunConfig.delay
     """The first wait; each retry doubles it."""
-    max_wait: float = 300.0
+    max_wait: float = RunConfig.max_wait
     """Longest single wait; a longer ``Retry-After`` is a lockout."""
 
     def wait_before_retry(

@@ -32,6 +32,7 @@ from requests.adapters import HTTPAdapter
 from requests_cache.backends.sqlite import SQLiteCache
 
 from pipeline import __version__
+from pipeline.config import RunConfig
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 # Web servers commonly refuse request lines over about 8 KB (HTTP 414).
@@ -154,9 +155,9 @@ class SessionSettings:
     """How the session talks to the network and where it keeps its cache."""
 
     cache_path: Path | None
-    delay: float = 3.0
-    timeout: float = 30.0
-    expire_after_seconds: float | None = 7 * 24 * 3600
+    delay: float = RunConfig.delay
+    timeout: float = RunConfig.timeout
+    expire_after_seconds: float | None = RunConfig.max_age.total_seconds()
     contact: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_url_length: int = DEFAULT_MAX_URL_LENGTH
