@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 """The real endpoint; the tests and the demo point ``api_url`` at the local stand-in."""
@@ -20,6 +21,7 @@ DEFAULT_OUT = Path("data/enriched")
 DEFAULT_CACHE = Path("data/cache/arxiv-http.sqlite")
 RAW_DIR = Path("data/raw")
 
+ARXIV_HOSTS = frozenset({"export.arxiv.org", "arxiv.org", "www.arxiv.org"})
 ARXIV_MIN_DELAY = 3.0
 """arXiv's terms of use: no more than one request every three seconds."""
 
@@ -134,6 +136,16 @@ class RunConfig:
     """Wait for another run on the same output directory instead of failing at once."""
     contact: str | None = None
     """An e-mail address for the User-Agent, as arXiv asks of automated clients."""
+
+    def warnings(self) -> list[str]:
+        """Settings that are allowed but that a person should hear about."""
+        said = []
+        if urlsplit(self.api_url).hostname in ARXIV_HOSTS and self.delay < ARXIV_MIN_DELAY:
+            said.append(
+                f"--delay {self.delay:g} is below the {ARXIV_MIN_DELAY:g} s between requests "
+                "that arXiv's terms of use ask for; expect HTTP 429 and lockouts"
+            )
+        return said
 
 
 def tunings() -> Iterator[tuple[str, Tuning]]:

@@ -95,6 +95,10 @@ class Answers:
     from_cache: int = 0
     answers: int = 0
     """Answers that were used (from the network or the cache)."""
+    missing_fields: list[str] = field(default_factory=list)
+    """Fields arXiv sends for every paper that no answer of this run had: the API changed
+    without an error (in November 2025 the pdf link lost the attribute clients found it
+    by)."""
 
     @property
     def unreachable(self) -> bool:
@@ -245,6 +249,10 @@ class Requests:
     from_cache: int = _doc("Requests answered by the local HTTP cache.")
     answers: int = _doc("Answers from arXiv that were used.")
     retries: int = _doc("Requests sent again after a failure.")
+    missing_fields: list[str] = _doc(
+        "Fields arXiv sends for every paper (`pdf link`, `categories`, `authors`) that no "
+        "answer of this run had: the API changed without an error; check the data."
+    )
 
 
 @dataclass(frozen=True)

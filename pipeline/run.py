@@ -50,6 +50,8 @@ def _no_progress(total: int, label: str) -> Callable[[int], None]:
 def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResult:
     """Refresh the dataset in ``config.out_dir``; see the README for what each exit means."""
     started = datetime.now(UTC)
+    for warning in config.warnings():
+        log.warning("%s", warning)
     lists = read_lists(config.lists)
     entries = [e for lst in lists for e in lst.entries]
 

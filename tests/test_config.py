@@ -58,3 +58,13 @@ def test_values_outside_the_declared_bounds_are_usage_errors(
         build_parser().parse_args(["run", option, value])
     assert stop.value.code == 2
     assert option in capsys.readouterr().err
+
+
+def test_a_delay_below_arxivs_terms_is_warned_of_only_against_arxiv() -> None:
+    fast = RunConfig(lists=(), delay=0.5)
+    (warning,) = fast.warnings()
+    assert "--delay 0.5 is below the 3 s" in warning
+    assert RunConfig(lists=(), delay=3.0).warnings() == []
+    assert (
+        RunConfig(lists=(), delay=0.0, api_url="http://127.0.0.1:8000/api/query").warnings() == []
+    )

@@ -90,6 +90,8 @@ class ArxivFetcher:
         self._host = urlsplit(api_url).hostname
         self.gave_up: str | None = None
         self.answers = 0
+        self.missing_fields: frozenset[str] | None = None
+        """Fields arXiv always sends that no answer with papers had so far."""
 
     def _outcome(self, search: arxiv.Search, size: int) -> tuple[Outcome, Feed | None]:
         """One request, and what it came to."""
@@ -130,6 +132,9 @@ class ArxivFetcher:
             self._sleep(decision.wait)
             return None
         self.answers += 1
+        if feed is not None and feed.papers:
+            seen = self.missing_fields
+            self.missing_fields = feed.missing if seen is None else seen & feed.missing
         return feed
 
     def fetch(
@@ -278,4 +283,5 @@ def ask_arxiv(
         requests_sent=fetcher.session.requests_sent,
         from_cache=fetcher.session.answers_from_cache,
         answers=fetcher.answers,
+        missing_fields=sorted(fetcher.missing_fields or ()),
     )

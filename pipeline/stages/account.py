@@ -77,6 +77,7 @@ def manifest_of(findings: Findings, content_changed: bool) -> Manifest:
             from_cache=answers.from_cache,
             answers=answers.answers,
             retries=answers.report.retries,
+            missing_fields=answers.missing_fields,
         ),
         gave_up=answers.gave_up,
         pending_ids=answers.report.pending,
@@ -109,6 +110,12 @@ def summary_of(findings: Findings, out_dir: Path) -> str:
             f"{counted(actions['fix'], 'author name')} to fix, "
             f"{counted(actions['review'], 'difference')} to review "
             "(author_fixes.csv); `python -m pipeline fix LIST` writes the corrected list"
+        )
+    if answers.missing_fields:
+        lines.append(
+            f"warning: no answer of arXiv had {', '.join(answers.missing_fields)} in any "
+            "entry: the API may have changed without an error; check the data "
+            "(manifest.json requests.missing_fields)"
         )
     if answers.gave_up:
         lines.append(
