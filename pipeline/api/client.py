@@ -252,8 +252,10 @@ def make_fetcher(config: RunConfig) -> ArxivFetcher:
             cache_path=config.cache_path,
             delay=config.delay,
             timeout=config.timeout,
-            expire_after_seconds=config.max_age.total_seconds(),
+            # --max-age 0 asks everything anew; what it stores is fresh for the usual age.
+            expire_after_seconds=(config.max_age or RunConfig.max_age).total_seconds(),
             contact=config.contact,
+            refresh_all=not config.max_age,
         ),
         vet=answers.vet,
     )

@@ -161,6 +161,8 @@ class SessionSettings:
     contact: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_url_length: int = DEFAULT_MAX_URL_LENGTH
+    refresh_all: bool = False
+    """Ask the network for every request, and store its answer over the cached one."""
 
 
 class ApiSession(requests_cache.CachedSession):
@@ -200,14 +202,14 @@ class ApiSession(requests_cache.CachedSession):
         self.answers_from_cache = 0
 
     def drop_older_than(self, age: timedelta) -> None:
-        """Forget answers older than ``age`` (all of them for zero).
+        """Forget answers older than ``age``.
 
         Entries keep the expiry they were stored with; a run with a shorter ``--max-age``
-        than the one that stored them must not be served their older data.
+        than the one that stored them must not be served their older data. Zero forgets
+        nothing: such a session asks anew and overwrites only what it asks
+        (``refresh_all``), so answers other lists rely on stay.
         """
-        if age <= timedelta(0):
-            self.cache.clear()  # type: ignore[no-untyped-call]
-        else:
+        if age > timedelta(0):
             self.cache.delete(older_than=age)
 
     def cache_info(self) -> dict[str, int]:
@@ -238,6 +240,8 @@ class ApiSession(requests_cache.CachedSession):
             method = "POST"
             kwargs["data"] = parts.query
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.api_settings.refresh_all:
+            kwargs.setdefault("force_refresh", True)
         # A request that gets no answer must not leave an earlier answer's headers behind.
         self.last_response = None
         response: requests.Response = super().request(method, url, *args, **kwargs)
