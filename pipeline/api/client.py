@@ -97,7 +97,9 @@ class ArxivFetcher:
         """One request, and what it came to."""
         url = self._urls._format_url(search, 0, size)
         try:
-            response = self.session.get(url)
+            # Redirects are not followed: an answer from another host is not arXiv's, and
+            # must neither be used nor cached as if it were.
+            response = self.session.get(url, allow_redirects=False)
         except requests.ConnectionError as err:
             if _is_name_resolution_error(err):
                 return Outcome(fatal=f"cannot resolve {self._host} (no network?)"), None
@@ -105,6 +107,11 @@ class ArxivFetcher:
         except (requests.Timeout, MalformedAnswer) as err:
             return Outcome(str(err) or type(err).__name__), None
         status = response.status_code
+        if response.is_redirect:
+            where = response.headers.get("Location", "?")
+            return Outcome(
+                fatal=f"the API redirects to {where} (HTTP {status}); not followed"
+            ), None
         feed = answers.read_answer(response)
         if isinstance(feed, Feed) and feed.error is not None and status in (200, 400):
             return Outcome(f"refused: {feed.error}", status, refused_query=True), None

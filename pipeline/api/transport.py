@@ -16,9 +16,12 @@ Three jobs, one class each:
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +33,8 @@ import requests_cache
 import urllib3
 from requests.adapters import HTTPAdapter
 from requests_cache.backends.sqlite import SQLiteCache
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from pipeline import __version__
 from pipeline.config import RunConfig
@@ -75,14 +80,58 @@ class Pacer:
             self.requests_started += 1
 
 
+def _watched(base: type[HTTPConnection], sockets: weakref.WeakSet[socket.socket]) -> type:
+    """``base`` that hands each socket it opens to ``sockets``, so a watchdog can cut it."""
+
+    class Watched(base):  # type: ignore[valid-type, misc]
+        def connect(self) -> None:
+            super().connect()
+            sockets.add(self.sock)
+
+    return Watched
+
+
 class GuardedAdapter(HTTPAdapter):
-    """A transport that is paced, always timed out, and bounded in what it reads."""
+    """A transport that is paced, always timed out, and bounded in what it reads.
+
+    ``timeout`` bounds the whole request: urllib3's timeouts bound each socket operation,
+    so a server that sends its status line and headers a byte at a time would hold a
+    request forever; a watchdog shuts the socket down at the deadline instead.
+    """
 
     def __init__(self, pacer: Pacer, timeout: float, max_body_bytes: int) -> None:
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         super().__init__(max_retries=0)
         self.pacer = pacer
         self.timeout = timeout
         self.max_body_bytes = max_body_bytes
+        self.deadline: float | None = None
+        """A monotonic time no request may outlast (set by ``ApiSession.within``)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+
+        class Http(HTTPConnectionPool):
+            ConnectionCls = _watched(HTTPConnection, self._sockets)
+
+        class Https(HTTPSConnectionPool):
+            ConnectionCls = _watched(HTTPSConnection, self._sockets)
+
+        self.poolmanager.pool_classes_by_scheme = {"http": Http, "https": Https}
+
+    def _cut_connections(self, expired: threading.Event) -> None:
+        expired.set()
+        for sock in list(self._sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _time_left(self, request: requests.PreparedRequest) -> float:
+        limit = self.timeout
+        if self.deadline is not None:
+            limit = min(limit, self.deadline - time.monotonic())
+        if limit <= 0:
+            raise requests.Timeout("no time left for the request", request=request)
+        return limit
 
     def send(  # type: ignore[override]
         self,
@@ -94,21 +143,43 @@ class GuardedAdapter(HTTPAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         self.pacer.wait_for_turn()
+        limit = self._time_left(request)
+        expired = threading.Event()
+        watchdog = threading.Timer(limit, self._cut_connections, args=(expired,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            response = self._send(request, limit, verify, cert, proxies)
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
+            if expired.is_set():
+                raise requests.Timeout(f"no whole answer within {limit:g} s") from err
+            raise
+        finally:
+            watchdog.cancel()
+        if expired.is_set():
+            # A connection cut mid-headers can still parse as a short, wrong answer.
+            response.close()
+            raise requests.Timeout(f"no whole answer within {limit:g} s", request=request)
+        return response
+
+    def _send(
+        self,
+        request: requests.PreparedRequest,
+        limit: float,
+        verify: bool | str,
+        cert: Any,
+        proxies: Mapping[str, str] | None,
+    ) -> requests.Response:
         started = time.monotonic()
         response = super().send(
-            request,
-            stream=True,
-            timeout=timeout or self.timeout,
-            verify=verify,
-            cert=cert,
-            proxies=proxies,
+            request, stream=True, timeout=limit, verify=verify, cert=cert, proxies=proxies
         )
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             response.close()
             raise MalformedAnswer(f"answer of {declared} bytes is over the limit", request=request)
         try:
-            body = self._read_body(response, started, request)
+            body = self._read_body(response, started, limit, request)
         except urllib3.exceptions.ReadTimeoutError as err:
             response.close()
             raise requests.Timeout(f"answer stalled: {err}", request=request) from err
@@ -125,7 +196,11 @@ class GuardedAdapter(HTTPAdapter):
         return response
 
     def _read_body(
-        self, response: requests.Response, started: float, request: requests.PreparedRequest
+        self,
+        response: requests.Response,
+        started: float,
+        limit: float,
+        request: requests.PreparedRequest,
     ) -> bytes:
         body = bytearray()
         # read1 returns whatever has arrived, so a body that trickles in byte by byte is
@@ -136,8 +211,8 @@ class GuardedAdapter(HTTPAdapter):
                 raise MalformedAnswer(
                     f"answer is over the limit of {self.max_body_bytes} bytes", request=request
                 )
-            if time.monotonic() - started > self.timeout:
-                raise requests.Timeout(f"answer took over {self.timeout:g} s", request=request)
+            if time.monotonic() - started > limit:
+                raise requests.Timeout(f"answer took over {limit:g} s", request=request)
         return bytes(body)
 
 
@@ -194,12 +269,22 @@ class ApiSession(requests_cache.CachedSession):
         )
         self.api_settings = settings
         self.pacer = Pacer(settings.delay)
-        adapter = GuardedAdapter(self.pacer, settings.timeout, settings.max_body_bytes)
-        self.mount("http://", adapter)
-        self.mount("https://", adapter)
+        self.adapter = GuardedAdapter(self.pacer, settings.timeout, settings.max_body_bytes)
+        self.mount("http://", self.adapter)
+        self.mount("https://", self.adapter)
         self.headers["User-Agent"] = user_agent(settings.contact)
         self.last_response: requests.Response | None = None
         self.answers_from_cache = 0
+
+    @contextlib.contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Every request made inside, each hop of a redirect included, ends within
+        ``seconds`` of now: a chain of redirects is one request to the person waiting."""
+        self.adapter.deadline = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self.adapter.deadline = None
 
     def drop_older_than(self, age: timedelta) -> None:
         """Forget answers older than ``age``.
