@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sqlite3
 import threading
 import time
 import weakref
@@ -25,14 +26,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import requests_cache
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests_cache.backends.sqlite import SQLiteCache
+from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -221,6 +222,66 @@ def sends_as_post(url: str, max_url_length: int = DEFAULT_MAX_URL_LENGTH) -> boo
     return len(url) > max_url_length
 
 
+class CacheError(Exception):
+    """The HTTP cache cannot be used (damaged, or cannot be written); names the file."""
+
+
+CACHE_LOCK_WAIT = 5.0
+"""Seconds to wait for another process's write to the cache before giving up."""
+
+
+class _BoundedSQLiteDict(SQLiteDict):
+    """requests-cache's table, but a write it cannot start is an error, not a loop.
+
+    requests-cache retries ``BEGIN IMMEDIATE`` every 100 µs on any OperationalError: a
+    full disk or an unwritable file would hang the run forever while it holds the lock.
+    Only a lock held by another writer is waited for, and only ``CACHE_LOCK_WAIT``.
+    """
+
+    @contextlib.contextmanager
+    def _acquire_sqlite_lock(self) -> Iterator[None]:
+        with self._lock:
+            # connection(commit=True) opened the connection before asking for the lock.
+            connection = cast(sqlite3.Connection, self._connection)
+            deadline = time.monotonic() + CACHE_LOCK_WAIT
+            while True:
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as err:
+                    busy = "locked" in str(err) or "busy" in str(err)
+                    if not busy or time.monotonic() > deadline:
+                        raise _cache_error(self.db_path, err) from err
+                    time.sleep(0.01)
+            self._active_transaction = True
+            try:
+                yield
+                connection.commit()
+            except sqlite3.OperationalError as err:
+                connection.rollback()
+                raise _cache_error(self.db_path, err) from err
+            finally:
+                self._active_transaction = False
+
+
+def _cache_error(path: object, err: Exception) -> CacheError:
+    return CacheError(
+        f"{path}: the HTTP cache cannot be used ({err}); free space, or remove it with "
+        f"`python -m pipeline cache clear --cache {path}`"
+    )
+
+
+class _BoundedSQLiteCache(SQLiteCache):
+    """``SQLiteCache`` over ``_BoundedSQLiteDict`` tables."""
+
+    def __init__(self, db_path: str) -> None:
+        super().__init__(db_path)
+        self.responses = _BoundedSQLiteDict(db_path, table_name="responses")
+        self.redirects = _BoundedSQLiteDict(
+            db_path, table_name="redirects", lock=self.responses._lock, serializer=None
+        )
+
+
 def _is_ok(response: requests.Response) -> str | None:
     return None if response.status_code == 200 else f"HTTP {response.status_code}"
 
@@ -254,7 +315,7 @@ class ApiSession(requests_cache.CachedSession):
     ) -> None:
         if settings.cache_path is not None:
             settings.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            backend: Any = SQLiteCache(str(settings.cache_path))
+            backend: Any = _BoundedSQLiteCache(str(settings.cache_path))
         else:
             backend = "memory"
         expire = -1 if settings.expire_after_seconds is None else settings.expire_after_seconds
