@@ -1,0 +1,360 @@
+"""The parts of one entry, as written: title, authors, venue, year, links and kind.
+
+An entry's title is the text of a link that names a paper, else its bold text, else its
+plain text without venue and year; its authors stand before the title, after it
+(`by ...`, `- Hubara et al.`), or on the sub-items and paragraph under it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pipeline.lists.walk import Block, Seg
+from pipeline.lists.words import (
+    COMMENTARY_LINK_TEXT,
+    GENERIC_LINK_TEXT,
+    host,
+    is_code_link,
+    is_code_url,
+    is_paper_url,
+    is_venue,
+    is_year,
+    looks_like_names,
+    split_authors,
+    words_of,
+    year_of,
+)
+
+Kind = Literal["paper", "code", "resource"]
+LinkRole = Literal["title", "ref", "venue", "code", "note", "anchor"]
+
+# 【Pruning】: the tag notation of Chinese-language awesome lists.
+TAG = re.compile(r"【([^】]+)】")
+# `[2018-CVPR]`, `[2019/04]`, `[CVPR 2020]`, `[72:fire:]`: bracketed prefixes and tags.
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
+_PREFIX = re.compile(r"^\s*\[(?P<inner>[^\[\]]{1,40})\]\s*")
+_TRAILING_YEAR = re.compile(r"\s*\((?:19|20)\d\d\)\s*$")
+_EMPTY_BRACKETS = re.compile(r"[\[(]\s*[\])]")
+_DASH = re.compile(r"\s+[-–—]+\s+|^\s*[-–—]+\s+")
+_ARXIV_TEXT = re.compile(r"\barXiv:\s?\S+", re.IGNORECASE)
+_PAREN = re.compile(r"\(([^()]*)\)")
+
+
+@dataclass
+class Parts:
+    """What an entry says, before its arXiv id is looked at."""
+
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    truncated: bool = False
+    venue: str | None = None
+    year: int | None = None
+    url: str | None = None
+    code_urls: list[str] = field(default_factory=list)
+    kind: Kind = "paper"
+    tags: tuple[str, ...] = ()
+    text: str = ""
+    hrefs: list[str] = field(default_factory=list)
+    plain: str = ""  # text outside links and code spans, where ids count as citations
+    empty_link: bool = False
+
+
+def role(seg: Seg, wrapped: bool = False) -> LinkRole:
+    """What a link is for; ``wrapped`` when it stands in brackets (`[[blog post](url)]`)."""
+    label = words_of(seg.text)
+    if seg.href.startswith("#"):
+        return "anchor"
+    if is_code_link(seg.text, seg.href):
+        return "code"
+    if label in GENERIC_LINK_TEXT and label != "arxiv":
+        return "ref"
+    if is_venue(seg.text.strip("[] ")):
+        return "venue"
+    if label in COMMENTARY_LINK_TEXT or (
+        wrapped and any(w in COMMENTARY_LINK_TEXT for w in label.split())
+    ):
+        return "note"
+    return "title"
+
+
+def clean_title(text: str) -> tuple[str, str | None, int | None]:
+    """A title without its `[2018-CVPR]` prefix, tags, `(2023)` or closing period.
+
+    Returns the title, and the venue and year the prefix stated.
+    """
+    venue: str | None = None
+    year: int | None = None
+    prefix = _PREFIX.match(text)
+    if prefix:
+        inner = prefix.group("inner")
+        year = year_of(inner)
+        rest = re.sub(r"(?:19|20)\d\d(?:[/-]\d\d)?", " ", inner).strip(" -/")
+        venue = rest if rest and is_venue(rest) else None
+        text = text[prefix.end() :]
+    paren_year = _TRAILING_YEAR.search(text)
+    if paren_year:
+        year = year or year_of(paren_year.group())
+        text = text[: paren_year.start()]
+    text = _EMPTY_BRACKETS.sub("", text).strip()
+    while text.endswith("]") and "[" in text:
+        text = text[: text.rindex("[")].rstrip()
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]
+    return text.strip(" \t-:,"), venue, year
+
+
+def _text(segs: list[Seg]) -> str:
+    return "".join(s.text if s.kind != "sep" else " " for s in segs if s.kind != "code")
+
+
+def parse(block: Block) -> Parts:
+    if block.cells is not None:
+        return _parse_row(block)
+    parts = Parts()
+    segs = block.segs
+    roles = [role(s, _wrapped(segs, i)) if s.kind == "link" else None for i, s in enumerate(segs)]
+    _links(parts, segs, roles)
+    title_at = next((i for i, r in enumerate(roles) if r == "title"), None)
+    plain_before = _text(segs[:title_at]) if title_at is not None else ""
+    tags = TAG.findall(_text(segs))
+    parts.tags = tuple(t.strip() for t in tags)
+    for i, r in enumerate(roles):
+        if r == "venue" and parts.venue is None:
+            parts.venue = segs[i].text.strip("[] ")
+    if title_at is not None:
+        title_seg = segs[title_at]
+        parts.title, venue, year = clean_title(title_seg.text)
+        parts.venue = parts.venue or venue
+        parts.year = year
+        before = TAG.sub("", plain_before)
+        before = _PREFIX.sub("", before.strip().rstrip("["))
+        if looks_like_names(before, loose=True):
+            parts.authors, parts.truncated = split_authors(before)
+        _after(parts, segs[title_at + 1 :])
+    else:
+        _untitled(parts, segs)
+    for sub in block.subs:
+        _sub(parts, sub)
+    parts.text = " ".join(
+        [" ".join(_text(segs).split()), *(" ".join(_text(s).split()) for s in block.subs)]
+    ).strip()
+    parts.plain = _plain(segs)
+    parts.kind = _kind(parts, segs, roles)
+    if parts.kind == "code" and parts.url in parts.code_urls:
+        parts.code_urls.remove(parts.url)
+    return parts
+
+
+def _wrapped(segs: list[Seg], at: int) -> bool:
+    before = segs[at - 1].text if at > 0 and segs[at - 1].kind == "text" else ""
+    after = segs[at + 1].text if at + 1 < len(segs) and segs[at + 1].kind == "text" else ""
+    return before.rstrip().endswith("[") and after.lstrip().startswith("]")
+
+
+def _plain(segs: list[Seg]) -> str:
+    return " ".join(s.text for s in segs if s.kind == "text")
+
+
+def _links(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> None:
+    url_by_role: dict[str, str] = {}
+    for seg, r in zip(segs, roles, strict=True):
+        if seg.kind != "link" or r == "anchor":
+            continue
+        href = seg.href.strip()
+        if not href:
+            parts.empty_link = True
+            continue
+        parts.hrefs.append(href)
+        if r == "code" or (r == "title" and is_code_url(href) and "awesome" not in href.lower()):
+            if href not in parts.code_urls:
+                parts.code_urls.append(href)
+        url_by_role.setdefault(str(r), href)
+    title_url = url_by_role.get("title")
+    ref_url = url_by_role.get("ref") or url_by_role.get("venue")
+    if title_url and (is_paper_url(title_url) or not ref_url or not is_code_url(title_url)):
+        parts.url = title_url
+    else:
+        parts.url = ref_url or title_url or url_by_role.get("code") or url_by_role.get("note")
+    if parts.url and parts.url == title_url and title_url in parts.code_urls and ref_url:
+        parts.url = ref_url
+
+
+def _after(parts: Parts, segs: list[Seg]) -> None:
+    """Authors, venue and year written after the title: `by A, B, 2022 - note`, `. NIPS 2015.`"""
+    text = " ".join(
+        (s.text if s.kind == "text" else " | ") for s in segs if s.kind in ("text", "sep", "link")
+    )
+    italic = [s.text for s in segs if s.kind == "text" and s.emphasis]
+    if italic and looks_like_names(" ".join(italic)) and not parts.authors:
+        parts.authors, parts.truncated = split_authors(" ".join(italic))
+    for chunk in _chunks(text):
+        _read_chunk(parts, chunk)
+
+
+def _chunks(text: str) -> list[str]:
+    text = _ARXIV_TEXT.sub(" ", text)
+    text = TAG.sub(" ", text)
+    text = _BRACKETS.sub(" | ", text)
+    chunks: list[str] = []
+    for paren in _PAREN.findall(text):
+        chunks.append(paren)
+    text = _PAREN.sub(" | ", text)
+    for piece in re.split(r"\||" + _DASH.pattern, text):
+        piece = piece.strip(" .,;:[]")
+        if piece:
+            chunks.append(piece)
+    return chunks
+
+
+def _read_chunk(parts: Parts, chunk: str) -> None:
+    by = re.match(r"^by\s+", chunk, flags=re.IGNORECASE)
+    if by:
+        chunk = chunk[by.end() :]
+    pieces = [p.strip() for p in chunk.split(",") if p.strip()]
+    venue = year = None
+    while pieces and (is_year(pieces[-1]) or is_venue(pieces[-1])):
+        last = pieces.pop()
+        if is_year(last):
+            year = year or year_of(last)
+        else:
+            venue = last
+            year = year or year_of(last)
+    names = ", ".join(pieces)
+    if pieces and not looks_like_names(names):
+        if not by and _ends_with_year(chunk) and not parts.venue and chunk[:1].isupper():
+            # A journal written out (`Adv. Theor. Math. Phys. 1998`).
+            if len(chunk) <= 60 and not looks_like_names(chunk):
+                parts.venue = chunk
+                parts.year = parts.year or year_of(chunk)
+        return
+    if pieces and not parts.authors:
+        parts.authors, parts.truncated = split_authors(names)
+    if venue and not parts.venue:
+        parts.venue = venue
+    if year and not parts.year:
+        parts.year = year
+
+
+def _ends_with_year(text: str) -> bool:
+    return bool(re.search(r"\b(?:19|20)\d\d$", text))
+
+
+def _untitled(parts: Parts, segs: list[Seg]) -> None:
+    """An entry whose links are generic (`paper`, `CVPR`): the title is its own text."""
+    strong = " ".join(s.text for s in segs if s.kind == "text" and s.strong).strip()
+    first_link = next((i for i, s in enumerate(segs) if s.kind == "link"), len(segs))
+    if strong and len(strong.split()) >= 2:
+        parts.title, venue, year = clean_title(strong)
+        parts.venue = parts.venue or venue
+        parts.year = parts.year or year
+        rest = [s for s in segs if not (s.kind == "text" and s.strong)]
+        _after(parts, rest)
+        return
+    before = TAG.sub("", _text(segs[:first_link]))
+    after_segs = segs[first_link + 1 :]
+    after = _text([s for s in after_segs if s.kind == "text"])
+    before = _ARXIV_TEXT.sub("", before)
+    candidate = before if len(before.strip(" [(-").split()) >= 2 else after
+    source = "before" if candidate is before else "after"
+    candidate = _PREFIX.sub("", candidate.strip().rstrip("[( ").strip())
+    if source == "after":
+        candidate = candidate.lstrip("]) ").strip()
+        candidate = _BRACKETS.sub("", candidate)
+    head, venue, year = _split_trailing(candidate)
+    title, prefix_venue, prefix_year = clean_title(head)
+    parts.title = title or None
+    parts.venue = parts.venue or venue or prefix_venue
+    parts.year = parts.year or year or prefix_year
+    if parts.year is None and parts.venue:
+        parts.year = year_of(parts.venue)
+    if source == "before":
+        _after(parts, after_segs)
+
+
+def _split_trailing(text: str) -> tuple[str, str | None, int | None]:
+    """`Title,ICLR,2015` -> the title, the venue and the year written after it."""
+    pieces = text.split(",")
+    venue: str | None = None
+    year: int | None = None
+    while len(pieces) > 1:
+        last = pieces[-1].strip(" .")
+        if is_year(last):
+            year = year or year_of(last)
+        elif is_venue(last) or last.lower() in ("nips workshop",):
+            venue = last
+            year = year or year_of(last)
+        else:
+            break
+        pieces.pop()
+    return ",".join(pieces), venue, year
+
+
+def _sub(parts: Parts, segs: list[Seg]) -> None:
+    """A sub-item or paragraph under the entry: its authors, dates or code links."""
+    links = [s for s in segs if s.kind == "link"]
+    for link in links:
+        if is_code_url(link.href) or is_code_link(link.text, link.href):
+            if link.href not in parts.code_urls and link.href != parts.url:
+                parts.code_urls.append(link.href)
+    text = " ".join(_text(segs).split())
+    if not text:
+        return
+    if re.match(r"^(?:19|20)\d\d-\d\d(?:-\d\d)?\b", text):
+        year = year_of(text)
+        if year and (parts.year is None or year < parts.year):
+            parts.year = year
+        return
+    if links and any(is_code_url(link.href) for link in links):
+        return
+    if not parts.authors and looks_like_names(text):
+        parts.authors, parts.truncated = split_authors(text)
+
+
+def _kind(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> Kind:
+    if any("arxiv.org" in host(h) for h in parts.hrefs) or parts.venue or parts.year:
+        return "paper"
+    if parts.authors or any(r in ("ref", "venue") for r in roles):
+        return "paper"
+    if parts.url and is_paper_url(parts.url):
+        return "paper"
+    if parts.url and is_code_url(parts.url) and "awesome" not in parts.url.lower():
+        return "code"
+    return "resource"
+
+
+def _parse_row(block: Block) -> Parts:
+    """A table row: its columns by their header (title, paper, authors, venue, year, code)."""
+    cells = block.cells or {}
+
+    def column(*names: str) -> list[Seg]:
+        for name, segs in cells.items():
+            if any(n in name for n in names):
+                return segs
+        return []
+
+    title_cell = column("title", "name")
+    paper_cell = column("paper")
+    segs = [*title_cell, Seg("sep", " "), *paper_cell] if title_cell else paper_cell
+    code_cell = column("code", "implementation", "github", "repo")
+    parts = parse(Block(block.line, block.section, segs))
+    for link in code_cell:
+        if link.kind == "link" and link.href and link.href not in parts.code_urls:
+            parts.code_urls.append(link.href)
+    if title_cell and not any(s.kind == "link" for s in title_cell):
+        parts.title = clean_title(_text(title_cell))[0] or parts.title
+    authors = _text(column("author"))
+    if authors.strip():
+        parts.authors, parts.truncated = split_authors(authors)
+    venue = _text(column("venue", "conference", "conf", "publication", "journal")).strip()
+    if venue and venue != "-":
+        parts.venue = venue
+        parts.year = year_of(venue) or parts.year
+    year = year_of(_text(column("year", "date", "time")))
+    parts.year = year or parts.year
+    parts.text = " ".join(" ".join(_text(c).split()) for c in cells.values()).strip()
+    parts.hrefs = [s.href for c in cells.values() for s in c if s.kind == "link" and s.href]
+    parts.plain = " ".join(_plain(c) for c in cells.values())
+    parts.kind = "paper" if parts.kind != "paper" and (parts.venue or parts.year) else parts.kind
+    return parts
