@@ -8,6 +8,7 @@ plain text without venue and year; its authors stand before the title, after it
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -36,10 +37,12 @@ TAG = re.compile(r"【([^】]+)】")
 _BRACKETS = re.compile(r"\[[^\[\]]*\]")
 _PREFIX = re.compile(r"^\s*\[(?P<inner>[^\[\]]{1,40})\]\s*")
 _TRAILING_YEAR = re.compile(r"\s*\((?:19|20)\d\d\)\s*$")
-_EMPTY_BRACKETS = re.compile(r"[\[(]\s*[\])]")
+_EMPTY_BRACKETS = re.compile(r"\[\s*\]|(?<!\S)\(\s*\)")
 _DASH = re.compile(r"\s+[-–—]+\s+|^\s*[-–—]+\s+")
+# Slides, talks and videos are resources even when they are PDFs.
+_TALK = re.compile(r"slides?\b|\btalks?\b|\blecture|youtube\.com|youtu\.be|vimeo\.com", re.I)
 _ARXIV_TEXT = re.compile(r"\barXiv:\s?\S+", re.IGNORECASE)
-_PAREN = re.compile(r"\(([^()]*)\)")
+_MONTH_YEAR = re.compile(r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d")
 
 
 @dataclass
@@ -70,12 +73,12 @@ def role(seg: Seg, wrapped: bool = False) -> LinkRole:
         return "code"
     if label in GENERIC_LINK_TEXT and label != "arxiv":
         return "ref"
-    if is_venue(seg.text.strip("[] ")):
-        return "venue"
     if label in COMMENTARY_LINK_TEXT or (
         wrapped and any(w in COMMENTARY_LINK_TEXT for w in label.split())
     ):
         return "note"
+    if wrapped and (is_venue(seg.text.strip("[] ")) or re.fullmatch(r"[a-z]{2,8}", label)):
+        return "venue"
     return "title"
 
 
@@ -91,7 +94,7 @@ def clean_title(text: str) -> tuple[str, str | None, int | None]:
         inner = prefix.group("inner")
         year = year_of(inner)
         rest = re.sub(r"(?:19|20)\d\d(?:[/-]\d\d)?", " ", inner).strip(" -/")
-        venue = rest if rest and is_venue(rest) else None
+        venue = inner.strip() if is_venue(inner) else rest if rest and is_venue(rest) else None
         text = text[prefix.end() :]
     paren_year = _TRAILING_YEAR.search(text)
     if paren_year:
@@ -114,7 +117,7 @@ def parse(block: Block) -> Parts:
         return _parse_row(block)
     parts = Parts()
     segs = block.segs
-    roles = [role(s, _wrapped(segs, i)) if s.kind == "link" else None for i, s in enumerate(segs)]
+    roles = _roles(segs)
     _links(parts, segs, roles)
     title_at = next((i for i, r in enumerate(roles) if r == "title"), None)
     plain_before = _text(segs[:title_at]) if title_at is not None else ""
@@ -142,15 +145,39 @@ def parse(block: Block) -> Parts:
     ).strip()
     parts.plain = _plain(segs)
     parts.kind = _kind(parts, segs, roles)
+    if parts.kind != "paper":
+        # Who wrote a blog post or a library, and where, is not what the list is for.
+        parts.authors, parts.truncated, parts.venue = (), False, None
     if parts.kind == "code" and parts.url in parts.code_urls:
         parts.code_urls.remove(parts.url)
+    elif parts.kind == "paper" and parts.url in parts.code_urls:
+        parts.url = None  # the paper's own link is missing; its code is not the paper
     return parts
+
+
+def _roles(segs: list[Seg]) -> list[LinkRole | None]:
+    """The role of every link; a bracketed link beside a plain-text title is its venue."""
+    roles: list[LinkRole | None] = []
+    words = len(_text([s for s in segs if s.kind == "text" and not s.strong]).split())
+    for i, seg in enumerate(segs):
+        if seg.kind != "link":
+            roles.append(None)
+            continue
+        wrapped = _wrapped(segs, i)
+        r = role(seg, wrapped)
+        if wrapped and r == "title":
+            if is_code_url(seg.href):
+                r = "code"
+            elif words >= 4 and len(seg.text.split()) <= 8 and seg.text.strip()[:1].isupper():
+                r = "venue"
+        roles.append(r)
+    return roles
 
 
 def _wrapped(segs: list[Seg], at: int) -> bool:
     before = segs[at - 1].text if at > 0 and segs[at - 1].kind == "text" else ""
     after = segs[at + 1].text if at + 1 < len(segs) and segs[at + 1].kind == "text" else ""
-    return before.rstrip().endswith("[") and after.lstrip().startswith("]")
+    return before.rstrip().endswith("[") and after.lstrip(" )").startswith("]")
 
 
 def _plain(segs: list[Seg]) -> str:
@@ -176,7 +203,7 @@ def _links(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> None:
     if title_url and (is_paper_url(title_url) or not ref_url or not is_code_url(title_url)):
         parts.url = title_url
     else:
-        parts.url = ref_url or title_url or url_by_role.get("code") or url_by_role.get("note")
+        parts.url = ref_url or title_url or url_by_role.get("note") or url_by_role.get("code")
     if parts.url and parts.url == title_url and title_url in parts.code_urls and ref_url:
         parts.url = ref_url
 
@@ -186,21 +213,35 @@ def _after(parts: Parts, segs: list[Seg]) -> None:
     text = " ".join(
         (s.text if s.kind == "text" else " | ") for s in segs if s.kind in ("text", "sep", "link")
     )
-    italic = [s.text for s in segs if s.kind == "text" and s.emphasis]
-    if italic and looks_like_names(" ".join(italic)) and not parts.authors:
-        parts.authors, parts.truncated = split_authors(" ".join(italic))
+    italic = " ".join(s.text for s in segs if s.kind == "text" and s.emphasis).strip()
+    if italic and looks_like_names(italic):
+        if not parts.authors:
+            parts.authors, parts.truncated = split_authors(italic)
+    elif italic and parts.authors and not parts.venue:
+        # `Authors. [Title](url). *Venue*, 2020.`: the emphasised words are the venue.
+        parts.venue = italic.strip(" .,")
+        text = " ".join(
+            (s.text if s.kind == "text" and not s.emphasis else " | ")
+            for s in segs
+            if s.kind in ("text", "sep", "link")
+        )
+    described = False
     for chunk in _chunks(text):
-        _read_chunk(parts, chunk)
+        if described:
+            # Past a description only a date stands on its own: `(Jul 2024)`.
+            if _MONTH_YEAR.fullmatch(chunk):
+                parts.year = parts.year or year_of(chunk)
+        elif not _read_chunk(parts, chunk):
+            described = True  # what a description mentions is not the entry's
 
 
 def _chunks(text: str) -> list[str]:
+    """The pieces of the text after a title, in order: split at brackets, dashes, parens."""
     text = _ARXIV_TEXT.sub(" ", text)
     text = TAG.sub(" ", text)
     text = _BRACKETS.sub(" | ", text)
-    chunks: list[str] = []
-    for paren in _PAREN.findall(text):
-        chunks.append(paren)
-    text = _PAREN.sub(" | ", text)
+    text = text.replace("(", " | ").replace(")", " | ")
+    chunks = []
     for piece in re.split(r"\||" + _DASH.pattern, text):
         piece = piece.strip(" .,;:[]")
         if piece:
@@ -208,13 +249,18 @@ def _chunks(text: str) -> list[str]:
     return chunks
 
 
-def _read_chunk(parts: Parts, chunk: str) -> None:
+def _read_chunk(parts: Parts, chunk: str) -> bool:
+    """Read names, a venue or a year from ``chunk``; False when it is a description."""
+    dated = _MONTH_YEAR.fullmatch(chunk)
+    if dated:
+        parts.year = parts.year or year_of(chunk)
+        return True
     by = re.match(r"^by\s+", chunk, flags=re.IGNORECASE)
     if by:
         chunk = chunk[by.end() :]
     pieces = [p.strip() for p in chunk.split(",") if p.strip()]
     venue = year = None
-    while pieces and (is_year(pieces[-1]) or is_venue(pieces[-1])):
+    while pieces and (is_year(pieces[-1]) or (not by and is_venue(pieces[-1]))):
         last = pieces.pop()
         if is_year(last):
             year = year or year_of(last)
@@ -223,18 +269,23 @@ def _read_chunk(parts: Parts, chunk: str) -> None:
             year = year or year_of(last)
     names = ", ".join(pieces)
     if pieces and not looks_like_names(names):
-        if not by and _ends_with_year(chunk) and not parts.venue and chunk[:1].isupper():
+        tail = re.search(r"\bby\s+(.+)$", chunk)
+        if tail and not parts.authors and looks_like_names(tail.group(1)):
+            parts.authors, parts.truncated = split_authors(tail.group(1))
+        elif parts.authors and _ends_with_year(chunk) and not parts.venue and chunk[:1].isupper():
             # A journal written out (`Adv. Theor. Math. Phys. 1998`).
             if len(chunk) <= 60 and not looks_like_names(chunk):
                 parts.venue = chunk
                 parts.year = parts.year or year_of(chunk)
-        return
+                return True
+        return False
     if pieces and not parts.authors:
         parts.authors, parts.truncated = split_authors(names)
     if venue and not parts.venue:
         parts.venue = venue
     if year and not parts.year:
         parts.year = year
+    return True
 
 
 def _ends_with_year(text: str) -> bool:
@@ -308,20 +359,30 @@ def _sub(parts: Parts, segs: list[Seg]) -> None:
         return
     if links and any(is_code_url(link.href) for link in links):
         return
-    if not parts.authors and looks_like_names(text):
+    if not parts.authors and looks_like_names(text, loose=True):
         parts.authors, parts.truncated = split_authors(text)
 
 
 def _kind(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> Kind:
-    if any("arxiv.org" in host(h) for h in parts.hrefs) or parts.venue or parts.year:
+    if any("arxiv.org" in host(h) for h in parts.hrefs):
         return "paper"
-    if parts.authors or any(r in ("ref", "venue") for r in roles):
-        return "paper"
+    if _TALK.search(parts.url or "") or _TALK.search(parts.title or ""):
+        return "resource"
     if parts.url and is_paper_url(parts.url):
         return "paper"
-    if parts.url and is_code_url(parts.url) and "awesome" not in parts.url.lower():
-        return "code"
+    if any(r in ("ref", "venue") for r in roles) or (parts.venue and is_venue(parts.venue)):
+        return "paper"
+    if parts.url and parts.url in parts.code_urls:
+        return "resource" if _another_list(parts.url) else "code"
+    if parts.venue and parts.authors:
+        return "paper"
     return "resource"
+
+
+def _another_list(url: str) -> bool:
+    """A repository that is itself an awesome list (`owner/awesome-x`), not code."""
+    path = [p for p in urlsplit(url).path.split("/") if p]
+    return len(path) == 2 and path[1].lower().startswith("awesome")
 
 
 def _parse_row(block: Block) -> Parts:

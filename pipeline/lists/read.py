@@ -188,7 +188,9 @@ def _check_lines(text: str, list_file: str) -> None:
 def _title_key(title: str | None) -> str | None:
     if not title:
         return None
-    key = _TITLE_KEY.sub(" ", title.lower()).strip()
+    # Singular and plural are one title (`Network` / `Networks`): a re-citation.
+    words = [w.removesuffix("s") for w in _TITLE_KEY.sub(" ", title.lower()).split()]
+    key = " ".join(words)
     return key if len(key) >= 8 else None
 
 
@@ -204,15 +206,15 @@ def _entry(
     found: FoundId | None = None
     source: IdSource | None = None
     all_ids: list[FoundId] = []
+    # The entry's own link wins; an id in another link (`[arXiv:ID](...)`) or in the text
+    # is an id the text names.
+    if parts.url and (in_url := find_ids(parts.url)):
+        found, source = in_url[0], "link"
     for href in parts.hrefs:
-        in_url = find_ids(href)
-        all_ids.extend(in_url)
-        if in_url and found is None:
-            found, source = in_url[0], "link"
-    text_ids = find_ids(parts.plain)
-    all_ids.extend(text_ids)
-    if found is None and text_ids:
-        found, source = text_ids[0], "text"
+        all_ids.extend(find_ids(href))
+    all_ids.extend(find_ids(parts.plain))
+    if found is None and all_ids:
+        found, source = all_ids[0], "text"
     arxiv_id = found.parsed.id.base if found and found.parsed.id else None
     others: list[str] = []
     for other in all_ids:

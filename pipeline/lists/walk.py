@@ -18,12 +18,20 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from pipeline.ids import find_ids
+from pipeline.lists.words import looks_like_names
 
 SegKind = Literal["text", "link", "code", "sep"]
 
 # Deeper than any list a person writes; deeper input is refused rather than cut short.
 MAX_NESTING = 60
 
+# Links to other files of the repository (`LICENSE`, `notes/x.md`) and anchors cite nothing.
+_ABSOLUTE = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+# Sections of an awesome list that hold no entries.
+_NOT_ENTRIES = re.compile(
+    r"^\W*(?:licen[cs]e|contribut\w*|acknowledg\w*|(?:table of )?contents|citation|contact)\b",
+    re.IGNORECASE,
+)
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # A line that GitHub shows as text because the marker lacks its space: `-[Title](url)`.
 _NO_SPACE_MARKER = re.compile(r"^[-*+](?=\[|\*\*|__)")
@@ -66,7 +74,7 @@ class Block:
 
 def _cites(segs: list[Seg]) -> bool:
     for seg in segs:
-        if seg.kind == "link" and not seg.href.startswith("#"):
+        if seg.kind == "link" and (_ABSOLUTE.match(seg.href) or not seg.href.strip()):
             return True
         if seg.kind == "text" and find_ids(seg.text):
             return True
@@ -148,19 +156,23 @@ def _lines(segs: list[Seg]) -> list[list[Seg]]:
 
 
 def _starts_like_an_entry(segs: list[Seg]) -> bool:
+    segs = _strip_no_space_marker(segs)[0]
     for seg in segs:
         if seg.kind == "text" and not seg.text.strip():
             continue
-        if seg.kind == "link" or seg.strong:
-            return True
-        return seg.kind == "text" and bool(_NO_SPACE_MARKER.match(seg.text.lstrip()))
+        return seg.kind == "link" or seg.strong
     return False
 
 
 def _strip_no_space_marker(segs: list[Seg]) -> tuple[list[Seg], bool]:
-    if segs and segs[0].kind == "text" and _NO_SPACE_MARKER.match(segs[0].text.lstrip()):
-        first = segs[0]
-        return [Seg("text", first.text.lstrip()[1:], "", first.strong), *segs[1:]], True
+    """The segments without a leading `-` glued to a link or bold text, and whether it was."""
+    if len(segs) < 2 or segs[0].kind != "text" or segs[0].strong:
+        return segs, False
+    first, after = segs[0].text.lstrip(), segs[1]
+    if first in ("-", "*", "+") and (after.kind == "link" or after.strong):
+        return segs[1:], True
+    if _NO_SPACE_MARKER.match(first):
+        return [Seg("text", first[1:]), *segs[1:]], True
     return segs, False
 
 
@@ -184,8 +196,12 @@ class _Walk:
     row: list[list[Seg]] = field(default_factory=list)
     row_line: int = 0
 
-    def add(self, block: Block) -> None:
+    def add(self, block: Block) -> bool:
+        """Keep ``block`` as an entry, unless its section holds none (License, Contents)."""
+        if self.section and _NOT_ENTRIES.match(self.section):
+            return False
         self.blocks.append(block)
+        return True
 
     def item_line(self, token: Token, segs: list[Seg]) -> None:
         item = self.items[-1]
@@ -204,8 +220,11 @@ class _Walk:
             item.owner = owner
             return
         block = Block(first_line, self.section, lines[0])
-        if block.links():
-            self.add(block)
+        if not _cites(lines[0]):
+            # Names on the first line, the linked title on the next: one entry.
+            block.segs = [seg for line in lines for seg in (Seg("sep", " "), *line)][1:]
+            lines = lines[:1]
+        if block.links() and not _prose(block.segs) and self.add(block):
             item.block = item.owner = block
         self._folded(lines[1:], first_line, item.block)
 
@@ -223,7 +242,7 @@ class _Walk:
         first_line = (token.map[0] + 1) if token.map else 0
         block: Block | None = None
         for n, line in enumerate(_lines(segs)):
-            if _starts_like_an_entry(line) and _cites(line):
+            if _starts_like_an_entry(line) and _cites(line) and not _names(line):
                 line, no_space = _strip_no_space_marker(line)
                 block = Block(first_line + n, self.section, line)
                 if no_space:
@@ -246,6 +265,28 @@ class _Walk:
         block = Block(self.row_line, self.section, [], cells=cells)
         if block.links():
             self.add(block)
+
+
+def _names(segs: list[Seg]) -> bool:
+    """A line of author names, linked to their home pages or not."""
+    text = "".join(s.text for s in segs if s.kind in ("text", "link"))
+    return not _names_an_arxiv_id(segs) and looks_like_names(text)
+
+
+def _prose(segs: list[Seg]) -> bool:
+    """Prose that links people or places in passing (`supervised by Prof. [Wei Li](...)`)."""
+    links = [i for i, s in enumerate(segs) if s.kind == "link"]
+    if not links or _names_an_arxiv_id(segs):
+        return False
+    lead = "".join(s.text for s in segs[: links[0]] if s.kind == "text").strip()
+    return len(lead.split()) > 3 and all(
+        looks_like_names(segs[i].text) and not _bracketed(segs, i) for i in links
+    )
+
+
+def _bracketed(segs: list[Seg], at: int) -> bool:
+    before = segs[at - 1].text if at > 0 and segs[at - 1].kind == "text" else ""
+    return before.rstrip().endswith("[")
 
 
 def _names_an_arxiv_id(segs: list[Seg]) -> bool:

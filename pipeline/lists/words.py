@@ -11,7 +11,7 @@ import re
 from urllib.parse import urlsplit
 
 _ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
-_ELLIPSIS = re.compile(r",?\s*(?:\.\.\.|…)\s*$")
+_ELLIPSIS = re.compile(r",?\s*(?:\.\.\.|…)\.?\s*$")
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 _NOTE_MARKS = re.compile(r"\(\s*\\?\*[^)]*\)|\\?\*|†|‡")
 
@@ -62,6 +62,8 @@ _PAPER_HOSTS = (
     "doi.org",
     "ecva.net",
     "hal.inria.fr",
+    "hal.science",
+    "hal.archives-ouvertes.fr",
     "researchgate.net",
     "bmva.org",
 )
@@ -103,7 +105,8 @@ def is_paper_url(url: str) -> bool:
 
 def is_code_link(text: str, url: str) -> bool:
     label = words_of(text)
-    if label in CODE_LINK_TEXT or any(w in CODE_LINK_TEXT for w in re.split(r"[\s&/,]+", label)):
+    words = [w for w in re.split(r"[\s&/,+]+", label) if w and w != "and"]
+    if words and all(w in CODE_LINK_TEXT for w in words):
         return not is_paper_url(url) or is_code_url(url)
     return False
 
@@ -131,12 +134,14 @@ def is_venue(text: str) -> bool:
     key = head.lower()
     if not (key in _NAMED_VENUES or (_ACRONYM.match(head) and len(head) <= 10)):
         return False
+    dated = any(re.fullmatch(r"'?\d{2,4}(?:'s)?", t.strip("()")) for t in tokens[1:])
     for token in tokens[1:]:
         t = token.strip("()").lower()
         if not (
             t in _VENUE_WORDS
             or re.fullmatch(r"'?\d{2,4}(?:'s)?", t)
-            or (_ACRONYM.match(token) and len(token) <= 10)
+            or (token.isupper() and len(token) <= 10)
+            or (dated and token[:1].isupper())
         ):
             return False
     return True
@@ -150,7 +155,7 @@ def _is_name(piece: str, loose: bool) -> bool:
         bare = word.strip(".-'’")
         if not bare:
             return False
-        if bare.lower() in _PARTICLES:
+        if bare.lower() in _PARTICLES or len(bare) == 1:
             continue
         if bare.lower() in _NOT_NAME_WORDS or not (bare[0].isupper() or loose):
             return False
@@ -168,13 +173,20 @@ def looks_like_names(text: str, loose: bool = False) -> bool:
     ``loose`` accepts names that lost their capital (`driana Romero`), for the text before
     a linked title, where nothing but names stands.
     """
-    text = clean_names(text).strip().rstrip(".:").strip()
-    text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(",.").strip()
-    if not text or len(text) > 1000:
+    text = clean_names(text).strip()
+    if not text or len(text) > 1000 or text.endswith(":"):
+        return False
+    text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(".,").strip()
+    if not text:
         return False
     pieces = [p for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
     if len(pieces) == 1 and len(pieces[0].split()) > 4:
         return False
+    if loose:
+        words = text.split()
+        capitalised = sum(1 for w in words if w[:1].isupper())
+        if capitalised < 0.75 * len(words):
+            return False
     return all(_is_name(p, loose) for p in pieces)
 
 
@@ -184,7 +196,7 @@ def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
     Understands ``First Last, First Last .``, ``A and B``, ``Last F, Last F, et al.`` and
     the inverted ``Last, First, Last, First`` form (every piece one word, an even count).
     """
-    text = clean_names(text).strip().rstrip(".:").strip()
+    text = clean_names(text).strip().rstrip(":").strip()
     truncated = bool(_ET_AL.search(text) or _ELLIPSIS.search(text))
     text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(",.").strip()
     if not text:
