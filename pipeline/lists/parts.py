@@ -8,7 +8,6 @@ plain text without venue and year; its authors stand before the title, after it
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,6 +15,7 @@ from pipeline.lists.walk import Block, Seg
 from pipeline.lists.words import (
     COMMENTARY_LINK_TEXT,
     GENERIC_LINK_TEXT,
+    another_list,
     host,
     is_code_link,
     is_code_url,
@@ -108,20 +108,19 @@ def clean_title(text: str) -> tuple[str, str | None, int | None]:
     return text.strip(" \t-:,"), venue, year
 
 
-def _text(segs: list[Seg]) -> str:
+def text_of(segs: list[Seg]) -> str:
     return "".join(s.text if s.kind != "sep" else " " for s in segs if s.kind != "code")
 
 
 def parse(block: Block) -> Parts:
-    if block.cells is not None:
-        return _parse_row(block)
+    """The parts of a list item or paragraph entry (table rows: ``table.parse_row``)."""
     parts = Parts()
     segs = block.segs
     roles = _roles(segs)
     _links(parts, segs, roles)
     title_at = next((i for i, r in enumerate(roles) if r == "title"), None)
-    plain_before = _text(segs[:title_at]) if title_at is not None else ""
-    tags = TAG.findall(_text(segs))
+    plain_before = text_of(segs[:title_at]) if title_at is not None else ""
+    tags = TAG.findall(text_of(segs))
     parts.tags = tuple(t.strip() for t in tags)
     for i, r in enumerate(roles):
         if r == "venue" and parts.venue is None:
@@ -141,9 +140,9 @@ def parse(block: Block) -> Parts:
     for sub in block.subs:
         _sub(parts, sub)
     parts.text = " ".join(
-        [" ".join(_text(segs).split()), *(" ".join(_text(s).split()) for s in block.subs)]
+        [" ".join(text_of(segs).split()), *(" ".join(text_of(s).split()) for s in block.subs)]
     ).strip()
-    parts.plain = _plain(segs)
+    parts.plain = plain(segs)
     parts.kind = _kind(parts, segs, roles)
     if parts.kind != "paper":
         # Who wrote a blog post or a library, and where, is not what the list is for.
@@ -158,7 +157,7 @@ def parse(block: Block) -> Parts:
 def _roles(segs: list[Seg]) -> list[LinkRole | None]:
     """The role of every link; a bracketed link beside a plain-text title is its venue."""
     roles: list[LinkRole | None] = []
-    words = len(_text([s for s in segs if s.kind == "text" and not s.strong]).split())
+    words = len(text_of([s for s in segs if s.kind == "text" and not s.strong]).split())
     for i, seg in enumerate(segs):
         if seg.kind != "link":
             roles.append(None)
@@ -180,7 +179,7 @@ def _wrapped(segs: list[Seg], at: int) -> bool:
     return before.rstrip().endswith("[") and after.lstrip(" )").startswith("]")
 
 
-def _plain(segs: list[Seg]) -> str:
+def plain(segs: list[Seg]) -> str:
     return " ".join(s.text for s in segs if s.kind == "text")
 
 
@@ -194,9 +193,9 @@ def _links(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> None:
             parts.empty_link = True
             continue
         parts.hrefs.append(href)
-        if r == "code" or (r == "title" and is_code_url(href) and "awesome" not in href.lower()):
-            if href not in parts.code_urls:
-                parts.code_urls.append(href)
+        code = r == "code" or (r == "title" and is_code_url(href) and not another_list(href))
+        if code and href not in parts.code_urls:
+            parts.code_urls.append(href)
         url_by_role.setdefault(str(r), href)
     title_url = url_by_role.get("title")
     ref_url = url_by_role.get("ref") or url_by_role.get("venue")
@@ -272,12 +271,10 @@ def _read_chunk(parts: Parts, chunk: str) -> bool:
         tail = re.search(r"\bby\s+(.+)$", chunk)
         if tail and not parts.authors and looks_like_names(tail.group(1)):
             parts.authors, parts.truncated = split_authors(tail.group(1))
-        elif parts.authors and _ends_with_year(chunk) and not parts.venue and chunk[:1].isupper():
-            # A journal written out (`Adv. Theor. Math. Phys. 1998`).
-            if len(chunk) <= 60 and not looks_like_names(chunk):
-                parts.venue = chunk
-                parts.year = parts.year or year_of(chunk)
-                return True
+        elif parts.authors and not parts.venue and _journal(chunk):
+            parts.venue = chunk
+            parts.year = parts.year or year_of(chunk)
+            return True
         return False
     if pieces and not parts.authors:
         parts.authors, parts.truncated = split_authors(names)
@@ -288,8 +285,10 @@ def _read_chunk(parts: Parts, chunk: str) -> bool:
     return True
 
 
-def _ends_with_year(text: str) -> bool:
-    return bool(re.search(r"\b(?:19|20)\d\d$", text))
+def _journal(chunk: str) -> bool:
+    """A journal written out with its year (`Adv. Theor. Math. Phys. 1998`)."""
+    dated = bool(re.search(r"\b(?:19|20)\d\d$", chunk))
+    return dated and chunk[:1].isupper() and len(chunk) <= 60 and not looks_like_names(chunk)
 
 
 def _untitled(parts: Parts, segs: list[Seg]) -> None:
@@ -303,9 +302,9 @@ def _untitled(parts: Parts, segs: list[Seg]) -> None:
         rest = [s for s in segs if not (s.kind == "text" and s.strong)]
         _after(parts, rest)
         return
-    before = TAG.sub("", _text(segs[:first_link]))
+    before = TAG.sub("", text_of(segs[:first_link]))
     after_segs = segs[first_link + 1 :]
-    after = _text([s for s in after_segs if s.kind == "text"])
+    after = text_of([s for s in after_segs if s.kind == "text"])
     before = _ARXIV_TEXT.sub("", before)
     candidate = before if len(before.strip(" [(-").split()) >= 2 else after
     source = "before" if candidate is before else "after"
@@ -346,10 +345,10 @@ def _sub(parts: Parts, segs: list[Seg]) -> None:
     """A sub-item or paragraph under the entry: its authors, dates or code links."""
     links = [s for s in segs if s.kind == "link"]
     for link in links:
-        if is_code_url(link.href) or is_code_link(link.text, link.href):
-            if link.href not in parts.code_urls and link.href != parts.url:
-                parts.code_urls.append(link.href)
-    text = " ".join(_text(segs).split())
+        code = is_code_url(link.href) or is_code_link(link.text, link.href)
+        if code and link.href not in parts.code_urls and link.href != parts.url:
+            parts.code_urls.append(link.href)
+    text = " ".join(text_of(segs).split())
     if not text:
         return
     if re.match(r"^(?:19|20)\d\d-\d\d(?:-\d\d)?\b", text):
@@ -373,49 +372,7 @@ def _kind(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> Kind:
     if any(r in ("ref", "venue") for r in roles) or (parts.venue and is_venue(parts.venue)):
         return "paper"
     if parts.url and parts.url in parts.code_urls:
-        return "resource" if _another_list(parts.url) else "code"
+        return "resource" if another_list(parts.url) else "code"
     if parts.venue and parts.authors:
         return "paper"
     return "resource"
-
-
-def _another_list(url: str) -> bool:
-    """A repository that is itself an awesome list (`owner/awesome-x`), not code."""
-    path = [p for p in urlsplit(url).path.split("/") if p]
-    return len(path) == 2 and path[1].lower().startswith("awesome")
-
-
-def _parse_row(block: Block) -> Parts:
-    """A table row: its columns by their header (title, paper, authors, venue, year, code)."""
-    cells = block.cells or {}
-
-    def column(*names: str) -> list[Seg]:
-        for name, segs in cells.items():
-            if any(n in name for n in names):
-                return segs
-        return []
-
-    title_cell = column("title", "name")
-    paper_cell = column("paper")
-    segs = [*title_cell, Seg("sep", " "), *paper_cell] if title_cell else paper_cell
-    code_cell = column("code", "implementation", "github", "repo")
-    parts = parse(Block(block.line, block.section, segs))
-    for link in code_cell:
-        if link.kind == "link" and link.href and link.href not in parts.code_urls:
-            parts.code_urls.append(link.href)
-    if title_cell and not any(s.kind == "link" for s in title_cell):
-        parts.title = clean_title(_text(title_cell))[0] or parts.title
-    authors = _text(column("author"))
-    if authors.strip():
-        parts.authors, parts.truncated = split_authors(authors)
-    venue = _text(column("venue", "conference", "conf", "publication", "journal")).strip()
-    if venue and venue != "-":
-        parts.venue = venue
-        parts.year = year_of(venue) or parts.year
-    year = year_of(_text(column("year", "date", "time")))
-    parts.year = year or parts.year
-    parts.text = " ".join(" ".join(_text(c).split()) for c in cells.values()).strip()
-    parts.hrefs = [s.href for c in cells.values() for s in c if s.kind == "link" and s.href]
-    parts.plain = " ".join(_plain(c) for c in cells.values())
-    parts.kind = "paper" if parts.kind != "paper" and (parts.venue or parts.year) else parts.kind
-    return parts

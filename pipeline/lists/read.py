@@ -18,6 +18,7 @@ from typing import Literal
 
 from pipeline.ids import FoundId, find_ids
 from pipeline.lists.parts import Parts, parse
+from pipeline.lists.table import parse_row
 from pipeline.lists.walk import TooDeep, blocks
 from pipeline.lists.words import split_authors
 
@@ -154,7 +155,7 @@ def extract_entries(text: str, list_file: str) -> list[Entry]:
     seen_ids: set[str] = set()
     seen_titles: set[str] = set()
     for block in found:
-        parts = parse(block)
+        parts = parse_row(block) if block.cells is not None else parse(block)
         entry = _entry(list_file, block.line, block.section, parts, block.defects)
         if entry.kind == "paper":
             keys = _title_key(entry.title)

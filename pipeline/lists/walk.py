@@ -98,7 +98,7 @@ def _markdown() -> MarkdownIt:
                 raise TooDeep(line + 1)
         tokenize(state, start, end)
 
-    md.block.tokenize = guarded  # type: ignore[method-assign]
+    md.block.tokenize = guarded  # type: ignore[method-assign,assignment]
     return md
 
 
@@ -110,7 +110,7 @@ def segments(token: Token) -> list[Seg]:
     href = ""
     for child in token.children or []:
         kind = child.type
-        if kind == "text" or kind == "html_inline" and link is not None:
+        if kind == "text" or (kind == "html_inline" and link is not None):
             if link is not None:
                 link.append(child.content)
             else:

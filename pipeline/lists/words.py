@@ -207,3 +207,9 @@ def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
     if single_words and inverted and len(pieces) >= 2 and len(pieces) % 2 == 0 and "," in text:
         pieces = [f"{first} {last}" for last, first in zip(pieces[::2], pieces[1::2], strict=True)]
     return tuple(pieces), truncated
+
+
+def another_list(url: str) -> bool:
+    """A repository that is itself an awesome list (`owner/awesome-x`), not code."""
+    path = [p for p in urlsplit(url).path.split("/") if p]
+    return len(path) == 2 and path[1].lower().startswith("awesome")
