@@ -139,9 +139,8 @@ def parse(block: Block) -> Parts:
         _untitled(parts, segs)
     for sub in block.subs:
         _sub(parts, sub)
-    parts.text = " ".join(
-        [" ".join(text_of(segs).split()), *(" ".join(text_of(s).split()) for s in block.subs)]
-    ).strip()
+    # As written, spaces included: `refine` takes the title from it.
+    parts.text = " | ".join(t for t in (text_of(x).strip() for x in [segs, *block.subs]) if t)
     parts.plain = plain(segs)
     parts.kind = _kind(parts, segs, roles)
     if parts.kind != "paper":
