@@ -1,29 +1,52 @@
-"""Reading an awesome list: its paper entries, with everything they say as written.
+"""Reading an awesome list: its entries, with everything they say as written.
 
-An entry is a list item, outside block quotes, that links somewhere or names an arXiv id.
-(The preamble of an awesome list quotes links to other lists in a block quote: those are not
-papers.) The Markdown is parsed with markdown-it-py, so that links, emphasis and code spans
-are read the way GitHub renders them, and each entry keeps its line number.
+`walk` finds where the entries are (list items at any depth, paragraph lines that link a
+paper, table rows, lines GitHub folded into the item above); `parts` splits each into its
+title, authors, venue, year and links. This module reads the file, finds the arXiv ids an
+entry cites, and marks the defects a maintainer should hear about.
 """
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
 from pipeline.ids import FoundId, find_ids
+from pipeline.lists.parts import Parts, parse
+from pipeline.lists.table import parse_row
+from pipeline.lists.walk import TooDeep, blocks
+from pipeline.lists.words import split_authors
+
+__all__ = [
+    "DEFECTS",
+    "MAX_LIST_BYTES",
+    "Entry",
+    "EntryKind",
+    "IdSource",
+    "ListError",
+    "extract_entries",
+    "read_entries",
+    "read_list_text",
+    "split_authors",
+]
 
 IdSource = Literal["link", "text", "title_search"]
+EntryKind = Literal["paper", "code", "resource"]
+DEFECTS = ("missing_list_marker", "no_space_marker", "ids_disagree", "empty_link", "duplicate")
 
-# 【Pruning】: the tag notation of Chinese-language awesome lists.
-_TAG = re.compile(r"【([^】]+)】")
-_ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
-_AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+# The largest list read: ten times the largest awesome list we know of, and the limit of
+# `pull`. Parsing costs about forty bytes of memory per byte of Markdown.
+MAX_LIST_BYTES = 64 * 1024 * 1024
+# One line of a list is an entry or a table row; a megabyte is no list line.
+MAX_LINE_CHARS = 1024 * 1024
+
+_UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_TITLE_KEY = re.compile(r"[^\w]+")
 
 
 class ListError(Exception):
@@ -32,7 +55,7 @@ class ListError(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    """One paper entry of a list, as written, with the arXiv id found in it (if any)."""
+    """One entry of a list, as written, with the arXiv id found in it (if any)."""
 
     list_file: str
     line: int
@@ -47,133 +70,186 @@ class Entry:
     id_fix: str | None
     id_error: str | None
     id_source: IdSource | None
+    kind: EntryKind = "paper"
+    venue: str | None = None
+    year: int | None = None
+    code_urls: tuple[str, ...] = ()
+    defects: tuple[str, ...] = ()
+    other_ids: tuple[str, ...] = ()
+    text: str = ""  # the entry's plain text without Markdown, for `refine`; not stored
 
 
 def read_list_text(path: Path) -> str:
     """The text of a list file, or a ListError that says in one line what is wrong."""
-    if not path.exists():
-        raise ListError(f"{path}: no such file")
-    if path.is_dir():
-        raise ListError(f"{path}: is a directory, not a Markdown list")
     try:
-        data = path.read_bytes()
+        # Opened without blocking, so that a FIFO without a writer cannot hang the run.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError as err:
+        raise ListError(f"{path}: no such file") from err
+    except IsADirectoryError as err:
+        raise ListError(f"{path}: is a directory, not a Markdown list") from err
     except OSError as err:
         raise ListError(f"{path}: cannot be read ({err.strerror})") from err
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ListError(f"{path}: is a directory, not a Markdown list")
+        raise ListError(f"{path}: is not a regular file (a list is a Markdown file)")
+    if info.st_size > MAX_LIST_BYTES:
+        os.close(fd)
+        raise ListError(_too_big(path))
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_LIST_BYTES + 1)
+        except OSError as err:
+            raise ListError(f"{path}: cannot be read ({err.strerror})") from err
+    if len(data) > MAX_LIST_BYTES:
+        raise ListError(_too_big(path))
+    return _decode(path, data)
+
+
+def _too_big(path: Path) -> str:
+    return f"{path}: is larger than {MAX_LIST_BYTES // (1024 * 1024)} MiB, too large for a list"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith(_UTF16_BOMS) or _looks_utf16(data):
+        width = "32" if data.startswith(_UTF16_BOMS[:2]) else "16"
+        raise ListError(f"{path}: is UTF-{width} text; save it as UTF-8")
     if b"\x00" in data:
         raise ListError(f"{path}: is a binary file, not a Markdown list")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ListError(
             f"{path}: is not UTF-8 text (byte {err.start} is 0x{data[err.start]:02x})"
         ) from err
+    return text
 
 
-def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark")
-    # Keep hrefs as written (the list's own text), and skip the percent-encoding work
-    # that is a sixth of the parsing time of a long list.
-    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
-    return md
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte order mark: ASCII text with a zero byte beside every letter."""
+    head = data[:4096]
+    if len(head) < 8:
+        return False
+    half = len(head) // 2
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) > 0.9 * half and min(even, odd) < 0.1 * half
 
 
 def extract_entries(text: str, list_file: str) -> list[Entry]:
-    """Every paper entry of a Markdown list, in the order of the file."""
-    tokens = _markdown().parse(text)
+    """Every entry of a Markdown list, in the order of the file.
+
+    Raises ListError when the list cannot be read whole (a line too long, nesting deeper
+    than the parser follows): a shorter list would drop papers silently.
+    """
+    _check_lines(text, list_file)
+    try:
+        found = blocks(text)
+    except TooDeep as err:
+        raise ListError(
+            f"{list_file}: line {err.line} nests lists or quotes too deeply to be read"
+        ) from err
     entries: list[Entry] = []
-    section: str | None = None
-    quote_depth = 0
-    item_depth = 0
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open":
-            section = tokens[i + 1].content.strip() or None
-        elif token.type == "blockquote_open":
-            quote_depth += 1
-        elif token.type == "blockquote_close":
-            quote_depth -= 1
-        elif token.type == "list_item_open":
-            item_depth += 1
-        elif token.type == "list_item_close":
-            item_depth -= 1
-        elif (
-            token.type == "inline"
-            and item_depth > 0
-            and quote_depth == 0
-            and tokens[i - 1].type == "paragraph_open"
-            and tokens[i - 2].type == "list_item_open"
-        ):
-            entry = _entry_from_inline(token, list_file, section)
-            if entry is not None:
-                entries.append(entry)
+    seen_ids: set[str] = set()
+    seen_titles: set[str] = set()
+    for block in found:
+        parts = parse_row(block) if block.cells is not None else parse(block)
+        entry = _entry(list_file, block.line, block.section, parts, block.defects)
+        if entry.kind == "paper":
+            keys = _title_key(entry.title)
+            dup = (entry.arxiv_id in seen_ids) or (keys is not None and keys in seen_titles)
+            if entry.arxiv_id:
+                seen_ids.add(entry.arxiv_id)
+            if keys is not None:
+                seen_titles.add(keys)
+            if dup:
+                entry = _with_defect(entry, "duplicate")
+        entries.append(entry)
     return entries
 
 
-def _entry_from_inline(token: Token, list_file: str, section: str | None) -> Entry | None:
-    children = token.children or []
-    link_at = next((n for n, c in enumerate(children) if c.type == "link_open"), None)
-    text_ids = find_ids(token.content)
-    if link_at is None and not text_ids:
+def _check_lines(text: str, list_file: str) -> None:
+    start = 0
+    number = 1
+    while True:
+        end = text.find("\n", start)
+        stop = len(text) if end < 0 else end
+        if stop - start > MAX_LINE_CHARS:
+            raise ListError(
+                f"{list_file}: line {number} is longer than {MAX_LINE_CHARS} characters; "
+                "no list line is"
+            )
+        if end < 0:
+            return
+        start, number = end + 1, number + 1
+
+
+def _title_key(title: str | None) -> str | None:
+    if not title:
         return None
-    url: str | None = None
-    title: str | None = None
-    before = token.content
-    if link_at is not None:
-        url = str(children[link_at].attrs.get("href", "")) or None
-        title_parts = []
-        for child in children[link_at + 1 :]:
-            if child.type == "link_close":
-                break
-            title_parts.append(child.content)
-        title = "".join(title_parts).strip() or None
-        before = "".join(c.content for c in children[:link_at] if c.type == "text")
+    # Singular and plural are one title (`Network` / `Networks`): a re-citation.
+    words = [w.removesuffix("s") for w in _TITLE_KEY.sub(" ", title.lower()).split()]
+    key = " ".join(words)
+    return key if len(key) >= 8 else None
 
-    tags = tuple(t.strip() for t in _TAG.findall(before))
-    # Authors stand before the title link; without a link there is no telling them from
-    # the title, so none are read.
-    authors, truncated = split_authors(_TAG.sub("", before)) if link_at is not None else ((), False)
 
+def _with_defect(entry: Entry, defect: str) -> Entry:
+    from dataclasses import replace
+
+    return replace(entry, defects=(*entry.defects, defect))
+
+
+def _entry(
+    list_file: str, line: int, section: str | None, parts: Parts, defects: list[str]
+) -> Entry:
     found: FoundId | None = None
     source: IdSource | None = None
-    if url and (in_url := find_ids(url)):
+    all_ids: list[FoundId] = []
+    # The entry's own link wins; an id in another link (`[arXiv:ID](...)`) or in the text
+    # is an id the text names.
+    if parts.url and (in_url := find_ids(parts.url)):
         found, source = in_url[0], "link"
-    elif text_ids:
-        found, source = text_ids[0], "text"
-
-    line = (token.map[0] + 1) if token.map else 0
+    for href in parts.hrefs:
+        all_ids.extend(find_ids(href))
+    all_ids.extend(find_ids(parts.plain))
+    if found is None and all_ids:
+        found, source = all_ids[0], "text"
+    arxiv_id = found.parsed.id.base if found and found.parsed.id else None
+    others: list[str] = []
+    for other in all_ids:
+        base = other.parsed.id.base if other.parsed.id else None
+        if base and base != arxiv_id and base not in others:
+            others.append(base)
+    marks = list(defects)
+    if others and arxiv_id:
+        marks.append("ids_disagree")
+    if parts.empty_link:
+        marks.append("empty_link")
+    kind: EntryKind = "paper" if arxiv_id or (found and found.parsed.raw) else parts.kind
     return Entry(
         list_file=list_file,
         line=line,
         section=section,
-        tags=tags,
-        title=title,
-        authors=authors,
-        authors_truncated=truncated,
-        url=url,
+        tags=parts.tags,
+        title=parts.title,
+        authors=parts.authors,
+        authors_truncated=parts.truncated,
+        url=parts.url,
         raw_id=found.parsed.raw if found else None,
-        arxiv_id=found.parsed.id.base if found and found.parsed.id else None,
+        arxiv_id=arxiv_id,
         id_fix=found.parsed.fix if found else None,
         id_error=found.parsed.error if found else None,
         id_source=source,
+        kind=kind,
+        venue=parts.venue,
+        year=parts.year,
+        code_urls=tuple(parts.code_urls),
+        defects=tuple(marks),
+        other_ids=tuple(others) if arxiv_id else (),
+        text=parts.text,
     )
-
-
-def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
-    """The author names of the text before an entry's title, and whether it ends in et al.
-
-    Understands ``First Last, First Last .``, ``A and B``, and the inverted
-    ``Last, First, Last, First`` form (every piece a single word, an even count).
-    """
-    text = text.strip().rstrip(".:").strip()
-    truncated = bool(_ET_AL.search(text))
-    text = _ET_AL.sub("", text).strip().rstrip(",.").strip()
-    if not text:
-        return (), truncated
-    pieces = [p.strip() for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
-    single_words = all(" " not in p for p in pieces)
-    if single_words and len(pieces) >= 2 and len(pieces) % 2 == 0 and "," in text:
-        pieces = [f"{first} {last}" for last, first in zip(pieces[::2], pieces[1::2], strict=True)]
-    return tuple(pieces), truncated
 
 
 def read_entries(path: Path) -> tuple[str, list[Entry]]:

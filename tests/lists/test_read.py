@@ -198,9 +198,9 @@ def test_every_list_marker_makes_entries() -> None:
 def test_an_id_only_in_the_text_is_found() -> None:
     [entry] = extract_entries("- Distilling the knowledge, arXiv:1503.02531\n", "t.md")
     assert entry.url is None
-    assert entry.title is None
+    assert entry.title == "Distilling the knowledge"  # the plain text before the id
     assert (entry.raw_id, entry.arxiv_id, entry.id_source) == ("1503.02531", "1503.02531", "text")
-    assert entry.authors == ()  # no title link to tell the authors from the title
+    assert entry.authors == ()
 
 
 def test_an_id_in_the_text_beside_a_non_arxiv_link_is_found() -> None:

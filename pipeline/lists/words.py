@@ -1,0 +1,215 @@
+"""The vocabulary of an entry: which words are a venue, a year, a generic link or names.
+
+Rules for the kind of writing, not for one list: a venue is an acronym (`CVPR`, `NeurIPS`,
+`ICML'17`) or a name arXiv-like lists use (`arXiv`, `CoRR`), with a year or `Workshop`
+around it; names are short runs of capitalised words, initials and particles.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+_ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
+_ELLIPSIS = re.compile(r",?\s*(?:\.\.\.|…)\.?\s*$")
+_AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+_NOTE_MARKS = re.compile(r"\(\s*\\?\*[^)]*\)|\\?\*|†|‡")
+
+YEAR = re.compile(r"(?<![\d.])((?:19[5-9]|20[0-4])\d)(?![\d.])")
+_SHORT_YEAR = re.compile(r"^'(\d\d)$|^[A-Za-z]+'(\d\d)$")
+_NAMED_VENUES = frozenset(
+    """arxiv corr interspeech neurips nips iclr icml cvpr iccv eccv aaai ijcai acl emnlp
+    naacl coling kdd www sigir icassp bmvc wacv tpami ijcv jmlr tnnls tip tacl mlsys sysml
+    isca micro hpca asplos dac iccad fpga date eurosys osdi nsdi sosp siggraph mobisys
+    mobicom sensys""".split()
+)
+_VENUE_WORDS = frozenset(
+    "workshop workshops preprint oral spotlight w findings conference journal proceedings".split()
+)
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z]*[A-Z][A-Za-z]*$")
+
+GENERIC_LINK_TEXT = frozenset(
+    "paper papers pdf link abs here download url html full paper fulltext arxiv article".split()
+)
+CODE_LINK_TEXT = frozenset(
+    """code codes github gitlab torch pytorch tensorflow tf caffe caffe2 theano keras mxnet
+    jax chainer paddle matlab implementation official unofficial repo repository""".split()
+)
+COMMENTARY_LINK_TEXT = frozenset(
+    """notes note blog video videos slides slide doc docs documentation 解读 homepage bibtex
+    project website talk poster supp supplementary translation zhihu 知乎 中文 reproduce
+    review summary demo english chinese""".split()
+)
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org")
+_PAPER_HOSTS = (
+    "arxiv.org",
+    "openreview.net",
+    "ieeexplore.ieee.org",
+    "dl.acm.org",
+    "link.springer.com",
+    "aclweb.org",
+    "aclanthology.org",
+    "papers.nips.cc",
+    "proceedings.neurips.cc",
+    "proceedings.mlr.press",
+    "openaccess.thecvf.com",
+    "cv-foundation.org",
+    "semanticscholar.org",
+    "aaai.org",
+    "ijcai.org",
+    "sciencedirect.com",
+    "jmlr.org",
+    "doi.org",
+    "ecva.net",
+    "hal.inria.fr",
+    "hal.science",
+    "hal.archives-ouvertes.fr",
+    "researchgate.net",
+    "bmva.org",
+)
+_PARTICLES = frozenset("van von der den de del della di da la le du dos bin al el ter".split())
+_NOT_NAME_WORDS = frozenset(
+    """the of for with on via using to in a an from towards toward is are by as at into
+    networks network neural deep learning paper survey model models""".split()
+)
+
+
+def words_of(text: str) -> str:
+    """Lower-case text without brackets, backticks or stray punctuation around it."""
+    return text.strip().strip("[]`*_ .:").lower()
+
+
+def host(url: str) -> str:
+    try:
+        netloc = urlsplit(url.strip()).netloc.lower()
+    except ValueError:
+        return ""
+    return netloc.removeprefix("www.")
+
+
+def _on(url: str, hosts: tuple[str, ...]) -> bool:
+    name = host(url)
+    return any(name == h or name.endswith("." + h) for h in hosts)
+
+
+def is_code_url(url: str) -> bool:
+    """A repository on a code host (not a PDF that happens to be stored there)."""
+    path = urlsplit(url.strip()).path.lower() if url else ""
+    return _on(url, _CODE_HOSTS) and not path.endswith(".pdf")
+
+
+def is_paper_url(url: str) -> bool:
+    path = urlsplit(url.strip()).path.lower() if url else ""
+    return _on(url, _PAPER_HOSTS) or path.endswith(".pdf") or "/pdf" in path
+
+
+def is_code_link(text: str, url: str) -> bool:
+    label = words_of(text)
+    words = [w for w in re.split(r"[\s&/,+]+", label) if w and w != "and"]
+    if words and all(w in CODE_LINK_TEXT for w in words):
+        return not is_paper_url(url) or is_code_url(url)
+    return False
+
+
+def is_year(text: str) -> bool:
+    return bool(re.fullmatch(r"\(?((?:19[5-9]|20[0-4])\d)\)?", text.strip()))
+
+
+def year_of(text: str) -> int | None:
+    """The earliest year ``text`` states (`2015`, `2019/04`, `ICML'17`), if any."""
+    years = [int(y) for y in YEAR.findall(text)]
+    for token in text.split():
+        short = _SHORT_YEAR.match(token.strip(".,;()[]"))
+        if short:
+            years.append(2000 + int(short.group(1) or short.group(2)))
+    return min(years) if years else None
+
+
+def is_venue(text: str) -> bool:
+    """``CVPR``, ``NIPS 2015``, ``ICML'17``, ``arXiv '18``, ``NIPS 2011's workshop``..."""
+    tokens = text.strip().strip(".,").split()
+    if not tokens or len(tokens) > 5:
+        return False
+    head = re.sub(r"'\d\d$", "", tokens[0])
+    key = head.lower()
+    if not (key in _NAMED_VENUES or (_ACRONYM.match(head) and len(head) <= 10)):
+        return False
+    dated = any(re.fullmatch(r"'?\d{2,4}(?:'s)?", t.strip("()")) for t in tokens[1:])
+    for token in tokens[1:]:
+        t = token.strip("()").lower()
+        if not (
+            t in _VENUE_WORDS
+            or re.fullmatch(r"'?\d{2,4}(?:'s)?", t)
+            or (token.isupper() and len(token) <= 10)
+            or (dated and token[:1].isupper())
+        ):
+            return False
+    return True
+
+
+def _is_name(piece: str, loose: bool) -> bool:
+    words = piece.split()
+    if not 1 <= len(words) <= 6 or any(ch.isdigit() for ch in piece):
+        return False
+    for word in words:
+        bare = word.strip(".-'’")
+        if not bare:
+            return False
+        if bare.lower() in _PARTICLES or len(bare) == 1:
+            continue
+        if bare.lower() in _NOT_NAME_WORDS or not (bare[0].isupper() or loose):
+            return False
+    return True
+
+
+def clean_names(text: str) -> str:
+    """Names without footnote marks (`Liu*`, `\\*`) or an `(* Equal contribution)` note."""
+    return " ".join(_NOTE_MARKS.sub("", text).split())
+
+
+def looks_like_names(text: str, loose: bool = False) -> bool:
+    """Whether ``text`` is a list of person (or organisation) names, `et al.` allowed.
+
+    ``loose`` accepts names that lost their capital (`driana Romero`), for the text before
+    a linked title, where nothing but names stands.
+    """
+    text = clean_names(text).strip()
+    if not text or len(text) > 1000 or text.endswith(":"):
+        return False
+    text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(".,").strip()
+    if not text:
+        return False
+    pieces = [p for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
+    if len(pieces) == 1 and len(pieces[0].split()) > 4:
+        return False
+    if loose:
+        words = text.split()
+        capitalised = sum(1 for w in words if w[:1].isupper())
+        if capitalised < 0.75 * len(words):
+            return False
+    return all(_is_name(p, loose) for p in pieces)
+
+
+def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
+    """The author names of ``text``, and whether it ends in et al. or an ellipsis.
+
+    Understands ``First Last, First Last .``, ``A and B``, ``Last F, Last F, et al.`` and
+    the inverted ``Last, First, Last, First`` form (every piece one word, an even count).
+    """
+    text = clean_names(text).strip().rstrip(":").strip()
+    truncated = bool(_ET_AL.search(text) or _ELLIPSIS.search(text))
+    text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(",.").strip()
+    if not text:
+        return (), truncated
+    pieces = [p.strip() for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
+    single_words = all(" " not in p for p in pieces)
+    inverted = all(len(p) > 1 and not p.isupper() for p in pieces[1::2])
+    if single_words and inverted and len(pieces) >= 2 and len(pieces) % 2 == 0 and "," in text:
+        pieces = [f"{first} {last}" for last, first in zip(pieces[::2], pieces[1::2], strict=True)]
+    return tuple(pieces), truncated
+
+
+def another_list(url: str) -> bool:
+    """A repository that is itself an awesome list (`owner/awesome-x`), not code."""
+    path = [p for p in urlsplit(url).path.split("/") if p]
+    return len(path) == 2 and path[1].lower().startswith("awesome")

@@ -1,0 +1,134 @@
+"""Use what arXiv says to read an entry: which of its words are the title, which are names.
+
+The reader splits an entry by the shape of its writing; when the entry cites a paper arXiv
+knows, arXiv's title and names are found in the entry's own text (fuzzy, with rapidfuzz),
+and the entry keeps them as the list writes them. An entry whose text contains neither
+(a wrong link) keeps its text as written. With ids that disagree, the entry cites the id
+whose arXiv title matches its title. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from rapidfuzz import fuzz
+
+from pipeline.lists.read import Entry
+from pipeline.records import Paper
+
+# How alike (0-100) arXiv's title and a stretch of the entry's text must be to be the title.
+TITLE_MATCH = 90.0
+# How alike a piece of the entry and one of arXiv's names must be to be that name.
+NAME_MATCH = 85.0
+
+_SEPARATORS = re.compile(r"\s*(?:,|;|:|\band\b|&|\s[-–—]\s|\|)\s*")
+_NOT_NAME = re.compile(r"^by\s+|\s*\[[^\]]*\]|\s*\bet\.?\s*al\b\.?|\s*(?:\.\.\.|…)", re.IGNORECASE)
+_TRUNCATED = re.compile(r"\bet\.?\s*al\b|\.\.\.|…", re.IGNORECASE)
+_EDGES = " \t.,;:-–—[]()*_`'\""
+
+
+def _plain(text: str) -> str:
+    """Lower case with every other character a space: the same length as ``text``."""
+    return "".join(c.lower() if c.isalnum() else " " for c in text)
+
+
+def title_span(title: str, text: str) -> tuple[int, int, float]:
+    """Where in ``text`` arXiv's ``title`` stands best, and how well (0-100)."""
+    needle, hay = " ".join(_plain(title).split()), _plain(text)
+    if not needle or not hay.strip():
+        return 0, 0, 0.0
+    found = fuzz.partial_ratio_alignment(needle, hay)
+    if found is None:
+        return 0, 0, 0.0
+    return found.dest_start, found.dest_end, found.score
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span moved to word edges, to whichever side holds more of a cut word."""
+    left = start
+    while left > 0 and text[left - 1].isalnum():
+        left -= 1
+    right = start
+    while right < len(text) and text[right].isalnum():
+        right += 1
+    if left < start:
+        start = left if right - start >= start - left else right
+    left = right = end
+    while left > 0 and text[left - 1].isalnum():
+        left -= 1
+    while right < len(text) and text[right].isalnum():
+        right += 1
+    if right > end:
+        end = right if end - left >= right - end else left
+    return start, max(start, end)
+
+
+def _choose_id(entry: Entry, papers: Mapping[str, Paper]) -> Entry:
+    """With ids that disagree, cite the one whose arXiv title the entry's title matches."""
+    if not entry.other_ids or not entry.title:
+        return entry
+    ids = [i for i in (entry.arxiv_id, *entry.other_ids) if i and i in papers]
+    scored = [(fuzz.ratio(_plain(entry.title), _plain(papers[i].title)), i) for i in ids]
+    if not scored:
+        return entry
+    score, best = max(scored, key=lambda pair: pair[0])
+    if best == entry.arxiv_id or score < TITLE_MATCH:
+        return entry
+    others = tuple(i for i in (entry.arxiv_id, *entry.other_ids) if i and i != best)
+    return replace(
+        entry,
+        arxiv_id=best,
+        raw_id=best,
+        id_fix=None,
+        id_error=None,
+        id_source="text",
+        other_ids=others,
+    )
+
+
+def _names_in(text: str, names: Sequence[str]) -> list[str]:
+    """The pieces of ``text`` that are one of ``names``, as the text writes them."""
+    wanted = [_plain(n).split() for n in names]
+    found: list[str] = []
+    for piece in _SEPARATORS.split(text):
+        piece = _NOT_NAME.sub("", piece.strip()).strip(_EDGES)
+        words = _plain(piece).split()
+        if not words or len(words) > 6:
+            continue
+        for name in wanted:
+            if fuzz.ratio(" ".join(words), " ".join(name)) >= NAME_MATCH or (
+                len(words) >= 2 and words[-1] == name[-1] and words[0][0] == name[0][0]
+            ):
+                if piece not in found:
+                    found.append(piece)
+                break
+    return found
+
+
+def refine(entry: Entry, papers: Mapping[str, Paper]) -> Entry:
+    """``entry`` with its title and names as arXiv's record finds them in its text."""
+    entry = _choose_id(entry, papers)
+    paper = papers.get(entry.arxiv_id) if entry.arxiv_id else None
+    if paper is None or not entry.text:
+        return entry
+    text = entry.text
+    start, end, score = title_span(paper.title, text)
+    title = entry.title
+    rest = text
+    if score >= TITLE_MATCH and end > start:
+        start, end = _whole_words(text, start, end)
+        found = text[start:end].strip(_EDGES)
+        if found and " ".join(found.split()) != " ".join((title or "").split()):
+            title = found
+        rest = text[:start] + " | " + text[end:]
+    names = _names_in(rest, paper.authors)
+    if title == entry.title and not names:
+        return entry  # neither arXiv's title nor its names: the text stays as written
+    authors = tuple(names) if names else entry.authors
+    truncated = bool(_TRUNCATED.search(rest)) if names else entry.authors_truncated
+    if title and not names:
+        # Words the reader took for names that are part of the title are not names.
+        authors = tuple(a for a in authors if a not in title)
+    return replace(entry, title=title, authors=authors, authors_truncated=truncated)
