@@ -13,34 +13,30 @@ Exit codes (a contract for scheduled jobs):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import math
 import os
-import sqlite3
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from pipeline import DEFAULT_API_URL, __version__
-from pipeline.lists.read import ListError
-from pipeline.run import (
-    DEFAULT_CACHE,
-    DEFAULT_OUT,
-    EXIT_FATAL,
-    EXIT_LOCKED,
-    EXIT_USAGE,
-    RunConfig,
-    run,
-)
-from pipeline.store.dataset import LockedError, StoreError
-from pipeline.store.schema import markdown as schema_markdown
 
+# Nothing heavy is imported before the arguments are parsed: pyarrow, pandas and the network
+# stack are most of the start-up time, and `--version` or a usage error needs none of them.
 if TYPE_CHECKING:
     from pipeline.api.transport import ApiSession
+    from pipeline.run import RunConfig
+
+# The exit codes of pipeline.run, repeated here so that parsing needs no import of it.
+EXIT_FATAL, EXIT_USAGE, EXIT_LOCKED = 1, 2, 4
 
 log = logging.getLogger("pipeline")
 
@@ -52,7 +48,12 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit code 2."""
+    """argparse, but a usage error is one line and exit code 2, and an option is taken only
+    when spelled out: with abbreviations, adding an option would change what scripts mean."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
@@ -85,6 +86,30 @@ def _api_url(text: str) -> str:
     return text
 
 
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _list_path(text: str) -> Path:
+    """An argparse type: a list file; a URL is refused with the command that takes one."""
+    if _URL.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text} is a URL; download the list first: python -m pipeline pull {text}"
+        )
+    return Path(text)
+
+
+def _list_url(text: str) -> str:
+    """An argparse type: where to pull a list from."""
+    if not _URL.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a URL; pull downloads a list from an http(s) URL "
+            "(a list file is read as it is: python -m pipeline run FILE)"
+        )
+    if urlsplit(text).scheme not in ("http", "https"):
+        raise argparse.ArgumentTypeError(f"{text}: only http and https URLs can be pulled")
+    return text
+
+
 def _cache_path(text: str) -> Path:
     path = Path(text)
     if path.is_dir() or not path.name:
@@ -99,6 +124,8 @@ def _check_cache_file(path: Path) -> None:
 
 
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
+    from pipeline.run import DEFAULT_CACHE
+
     parser.add_argument(
         "--cache",
         type=_cache_path,
@@ -109,6 +136,8 @@ def _add_cache_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_enriched_option(parser: argparse.ArgumentParser) -> None:
+    from pipeline.run import DEFAULT_OUT
+
     parser.add_argument(
         "--enriched",
         type=Path,
@@ -119,6 +148,8 @@ def _add_enriched_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pipeline.run import DEFAULT_OUT
+
     parser = Parser(
         prog="python -m pipeline",
         description="Turn curated Markdown lists of papers into an enriched arXiv dataset.",
@@ -136,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument(
         "lists",
         nargs="*",
-        type=Path,
+        type=_list_path,
         metavar="LIST",
         help=f"Markdown lists (default: every *.md in {RAW_DIR}/)",
     )
@@ -212,7 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="no progress bar, even on a terminal"
     )
     verbosity = run_parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="the pipeline's debug lines; -vv also those of the libraries",
+    )
     verbosity.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     run_parser.set_defaults(handler=cmd_run)
 
@@ -222,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Download a Markdown list (e.g. a GitHub raw README) into "
         f"{RAW_DIR}/NAME.md, with NAME.source.json beside it.",
     )
-    pull_parser.add_argument("url", metavar="URL", help="where the list is")
+    pull_parser.add_argument("url", type=_list_url, metavar="URL", help="where the list is")
     pull_parser.add_argument(
         "--name", help="list name (default: the GitHub repository, or the file name)"
     )
@@ -250,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
         "entries found by title, and runs of spaces in titles corrected; every other byte "
         "stays. Prints a summary and a unified diff.",
     )
-    fix_parser.add_argument("list", type=Path, metavar="LIST", help="the Markdown list")
+    fix_parser.add_argument("list", type=_list_path, metavar="LIST", help="the Markdown list")
     _add_enriched_option(fix_parser)
     where = fix_parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -278,18 +315,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    """The pipeline's lines at INFO (DEBUG with -v); the libraries' only from WARNING up,
+    unless -vv: a Markdown parser's internals would bury the pipeline's own lines."""
     logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(message)s",
+        level=logging.DEBUG if verbose >= 2 else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if verbose
+        else "%(asctime)s %(levelname)s %(message)s",
         datefmt="%Y-%m-%dT%H:%M:%S",
         stream=sys.stderr,
         force=True,
     )
-    if not verbose:
-        for noisy in ("arxiv", "requests_cache", "urllib3", "filelock"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    own = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    log.setLevel(own)
 
 
 def _progress_factory(show_bar: bool) -> Callable[[int, str], Callable[[int], None]]:
@@ -328,6 +367,66 @@ def default_lists() -> tuple[Path, ...]:
     return lists
 
 
+def _raw_lists() -> tuple[Path, ...]:
+    """Every list of RAW_DIR; a Markdown file with no paper entries (notes, a changelog) is
+    not a list, and must not stop a scheduled refresh of the others."""
+    from pipeline.lists.read import ListError, read_entries
+
+    lists = []
+    for path in default_lists():
+        try:
+            entries = read_entries(path)[1]
+        except ListError:
+            entries = None  # a broken list: run says what is wrong with it
+        if entries == []:
+            log.warning("%s: no paper entries, not a list; skipped", path)
+        else:
+            lists.append(path)
+    if not lists:
+        raise UsageError(f"no lists in {RAW_DIR}/: no *.md there has paper entries")
+    return tuple(lists)
+
+
+def choose_lists(given: Sequence[Path]) -> tuple[Path, ...]:
+    """The lists to read (those given, else those of RAW_DIR), each content once: two copies
+    of one list would count every entry twice."""
+    chosen: dict[str, Path] = {}
+    for path in given or _raw_lists():
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            digest = str(path)  # run says why it cannot be read
+        first = chosen.setdefault(digest, path)
+        if first != path and first.resolve() != path.resolve():
+            log.warning("%s: the same content as %s; read once", path, first)
+    return tuple(chosen.values())
+
+
+def _with_fix_hint(message: str, out_dir: Path) -> str:
+    """The run's summary, its `fix LIST` hint made a command that can be typed as it is:
+    the real list, and the directory the run wrote."""
+    import csv
+    import shlex
+
+    from pipeline.run import DEFAULT_OUT
+
+    placeholder = "`python -m pipeline fix LIST`"
+    if placeholder not in message:
+        return message
+    try:
+        with (out_dir / "author_fixes.csv").open(encoding="utf-8", newline="") as rows:
+            lists = sorted({row["list_file"] for row in csv.DictReader(rows)})
+    except (OSError, KeyError, csv.Error):
+        return message
+    if not lists:
+        return message
+    command = f"python -m pipeline fix {shlex.quote(lists[0])}"
+    if out_dir != DEFAULT_OUT:
+        command += f" --enriched {shlex.quote(str(out_dir))}"
+    others = f" (and likewise for the {len(lists) - 1} other lists)" if len(lists) > 1 else ""
+    return message.replace(placeholder, f"`{command}`{others}")
+
+
 def _usable_paths(out: Path, cache: Path) -> None:
     """Refuse, before any work, an output directory or a cache that cannot be one."""
     for path in out, *out.parents:
@@ -337,6 +436,8 @@ def _usable_paths(out: Path, cache: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.run import RunConfig, run
+
     _setup_logging(args.verbose, args.quiet)
     _usable_paths(args.out, args.cache)
     config = RunConfig(
@@ -355,10 +456,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if args.pull:
         pull_recorded_lists(config)
+    config = replace(config, lists=choose_lists(args.lists))
     show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
     outcome = run(config, _progress_factory(show_bar))
     stream = sys.stdout if outcome.exit_code in (0, 3) else sys.stderr
-    print(outcome.message, file=stream)
+    print(_with_fix_hint(outcome.message, config.out_dir), file=stream)
     return outcome.exit_code
 
 
@@ -418,9 +520,18 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_dataset(enriched: Path, *files: str) -> None:
+    """The same usage error, from every command that reads a dataset, when there is none."""
+    for name in files:
+        if not (enriched / name).is_file():
+            raise UsageError(f"{enriched / name}: missing; run `python -m pipeline run` first")
+
+
 def cmd_fix(args: argparse.Namespace) -> int:
     from pipeline.lists.fix import FixError, fix_list_file
+    from pipeline.store.schema import ENTRIES
 
+    _require_dataset(args.enriched, ENTRIES.file)
     try:
         outcome = fix_list_file(args.list, args.enriched, args.out, args.in_place)
     except FixError as err:
@@ -441,7 +552,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Commands import what they use when they run: matplotlib and pandas alone would
     # double the start-up time of every run, the network stack add a fifth.
     from pipeline.report import ReportError, write_report
+    from pipeline.store.schema import ENTRIES, PAPERS
 
+    _require_dataset(args.enriched, PAPERS.file, ENTRIES.file)
     try:
         path = write_report(args.enriched, args.out or args.enriched / "report")
     except ReportError as err:
@@ -452,11 +565,32 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from pipeline.store.schema import markdown as schema_markdown
+
     sys.stdout.write(schema_markdown())
     return 0
 
 
+def _asks_version(argv: Sequence[str]) -> bool:
+    """``--version`` among the options before the command, and before any ``-h``."""
+    for arg in argv:
+        if arg in ("-h", "--help") or not arg.startswith("-"):
+            return False
+        if arg == "--version":
+            return True
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if _asks_version(argv):
+        print(f"arxiv-enrich {__version__}")
+        return 0
+    import sqlite3
+
+    from pipeline.lists.read import ListError
+    from pipeline.store.dataset import LockedError, StoreError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -185,6 +185,12 @@ class ArxivFetcher:
         try:
             results = self._one_page(search, size)
             self.answers += 1
+            cached = getattr(self.session.last_response, "from_cache", False)
+            log.debug(
+                "%d entries in the answer, %s",
+                len(results),
+                "from the cache" if cached else "from arXiv",
+            )
             return results
         except arxiv.HTTPError as err:
             if err.status == 400:
@@ -225,6 +231,9 @@ class ArxivFetcher:
             batch = queue.popleft()
             attempts[batch] += 1
             search = arxiv.Search(id_list=list(batch), max_results=len(batch))
+            log.debug(
+                "asking for %d ids (attempt %d): %s", len(batch), attempts[batch], _some(batch)
+            )
             try:
                 results = self._ask(search, len(batch), attempts[batch])
             except arxiv.HTTPError:
@@ -232,6 +241,7 @@ class ArxivFetcher:
                     report.invalid.add(batch[0])
                     _advance(progress, 1)
                 else:
+                    log.debug("HTTP 400 for %d ids: asking each half alone", len(batch))
                     half = len(batch) // 2
                     queue.extendleft([batch[half:], batch[:half]])
                 continue
@@ -252,6 +262,16 @@ class ArxivFetcher:
             missing = [i for i in batch if unversioned(i) not in report.papers]
             report.not_found.update(evidence.settle(missing, answer_was_empty=not results))
             again = tuple(i for i in missing if i not in report.not_found)
+            if missing:
+                log.debug(
+                    "%d ids missing from an %s answer: %d asked again (%s), %d not found (%s)",
+                    len(missing),
+                    "empty" if not results else "incomplete",
+                    len(again),
+                    _some(again),
+                    len(missing) - len(again),
+                    _some([i for i in missing if i in report.not_found]),
+                )
             if again:
                 queue.appendleft(again)
             _advance(progress, len(batch) - len(again))
@@ -264,6 +284,7 @@ class ArxivFetcher:
         empty_answers = 0
         while True:
             attempt += 1
+            log.debug("searching (attempt %d): %s", attempt, query)
             try:
                 results = self._ask(search, max_results, attempt)
             except GiveUp:
@@ -275,6 +296,7 @@ class ArxivFetcher:
                 continue
             # An empty feed may be the API's flaky answer: believe it only the second time.
             if not results and empty_answers == 0:
+                log.debug("an empty answer to a title search: asked again")
                 empty_answers += 1
                 continue
             fetched_at = self._fetched_at()
@@ -317,6 +339,12 @@ def title_query(titles: Sequence[str]) -> str:
 def _advance(progress: Callable[[int], None] | None, n: int) -> None:
     if progress is not None and n:
         progress(n)
+
+
+def _some(ids: Sequence[str], shown: int = 5) -> str:
+    """A few ids of many, for a log line."""
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return " ".join(ids[:shown]) + more
 
 
 def _chunks(items: Sequence[str], size: int) -> list[tuple[str, ...]]:
