@@ -13,7 +13,6 @@ Exit codes (a contract for scheduled jobs):
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import math
 import os
@@ -367,41 +366,6 @@ def default_lists() -> tuple[Path, ...]:
     return lists
 
 
-def _raw_lists() -> tuple[Path, ...]:
-    """Every list of RAW_DIR; a Markdown file with no paper entries (notes, a changelog) is
-    not a list, and must not stop a scheduled refresh of the others."""
-    from pipeline.lists.read import ListError, read_entries
-
-    lists = []
-    for path in default_lists():
-        try:
-            entries = read_entries(path)[1]
-        except ListError:
-            entries = None  # a broken list: run says what is wrong with it
-        if entries == []:
-            log.warning("%s: no paper entries, not a list; skipped", path)
-        else:
-            lists.append(path)
-    if not lists:
-        raise UsageError(f"no lists in {RAW_DIR}/: no *.md there has paper entries")
-    return tuple(lists)
-
-
-def choose_lists(given: Sequence[Path]) -> tuple[Path, ...]:
-    """The lists to read (those given, else those of RAW_DIR), each content once: two copies
-    of one list would count every entry twice."""
-    chosen: dict[str, Path] = {}
-    for path in given or _raw_lists():
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            digest = str(path)  # run says why it cannot be read
-        first = chosen.setdefault(digest, path)
-        if first != path and first.resolve() != path.resolve():
-            log.warning("%s: the same content as %s; read once", path, first)
-    return tuple(chosen.values())
-
-
 def _with_fix_hint(message: str, out_dir: Path) -> str:
     """The run's summary, its `fix LIST` hint made a command that can be typed as it is:
     the real list, and the directory the run wrote."""
@@ -436,6 +400,7 @@ def _usable_paths(out: Path, cache: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.lists.choose import choose_lists
     from pipeline.run import RunConfig, run
 
     _setup_logging(args.verbose, args.quiet)
@@ -456,7 +421,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if args.pull:
         pull_recorded_lists(config)
-    config = replace(config, lists=choose_lists(args.lists))
+    config = replace(config, lists=choose_lists(config.lists, named=bool(args.lists)))
     show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
     outcome = run(config, _progress_factory(show_bar))
     stream = sys.stdout if outcome.exit_code in (0, 3) else sys.stderr
