@@ -16,23 +16,23 @@ import argparse
 import logging
 import math
 import os
-import sqlite3
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from pipeline import __version__
 from pipeline.config import DEFAULT_API_URL, DEFAULT_CACHE, DEFAULT_OUT, RAW_DIR, RunConfig, tunings
-from pipeline.lists.read import ListError
+from pipeline.errors import CacheError
 from pipeline.records import Exit
-from pipeline.run import run
-from pipeline.store.dataset import LockedError, StoreError
-from pipeline.store.schema import markdown as schema_markdown
 from pipeline.text import counted
 
+# Nothing heavy is imported before the arguments are parsed: pyarrow, pandas and the network
+# stack are most of the start-up time, and `--version` or a usage error needs none of them.
 if TYPE_CHECKING:
     from pipeline.api.transport import ApiSession
 
@@ -44,7 +44,12 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit code 2."""
+    """argparse, but a usage error is one line and exit code 2, and an option is taken only
+    when spelled out: with abbreviations, adding an option would change what scripts mean."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(Exit.USAGE, f"{self.prog}: error: {message} (see --help)\n")
@@ -74,6 +79,30 @@ def _number(
 def _api_url(text: str) -> str:
     if urlsplit(text).scheme not in ("http", "https") or not urlsplit(text).netloc:
         raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r}")
+    return text
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _list_path(text: str) -> Path:
+    """An argparse type: a list file; a URL is refused with the command that takes one."""
+    if _URL.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text} is a URL; download the list first: python -m pipeline pull {text}"
+        )
+    return Path(text)
+
+
+def _list_url(text: str) -> str:
+    """An argparse type: where to pull a list from."""
+    if not _URL.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a URL; pull downloads a list from an http(s) URL "
+            "(a list file is read as it is: python -m pipeline run FILE)"
+        )
+    if urlsplit(text).scheme not in ("http", "https"):
+        raise argparse.ArgumentTypeError(f"{text}: only http and https URLs can be pulled")
     return text
 
 
@@ -128,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument(
         "lists",
         nargs="*",
-        type=Path,
+        type=_list_path,
         metavar="LIST",
         help=f"Markdown lists (default: every *.md in {RAW_DIR}/)",
     )
@@ -169,7 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="no progress bar, even on a terminal"
     )
     verbosity = run_parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="the pipeline's debug lines; -vv also those of the libraries",
+    )
     verbosity.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     run_parser.set_defaults(handler=cmd_run)
 
@@ -179,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Download a Markdown list (e.g. a GitHub raw README) into "
         f"{RAW_DIR}/NAME.md, with NAME.source.json beside it.",
     )
-    pull_parser.add_argument("url", metavar="URL", help="where the list is")
+    pull_parser.add_argument("url", type=_list_url, metavar="URL", help="where the list is")
     pull_parser.add_argument(
         "--name", help="list name (default: the GitHub repository, or the file name)"
     )
@@ -207,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         "entries found by title, and runs of spaces in titles corrected; every other byte "
         "stays. Prints a summary and a unified diff.",
     )
-    fix_parser.add_argument("list", type=Path, metavar="LIST", help="the Markdown list")
+    fix_parser.add_argument("list", type=_list_path, metavar="LIST", help="the Markdown list")
     _add_enriched_option(fix_parser)
     where = fix_parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -235,18 +270,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    """The pipeline's lines at INFO (DEBUG with -v); the libraries' only from WARNING up,
+    unless -vv: a Markdown parser's internals would bury the pipeline's own lines."""
     logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(message)s",
+        level=logging.DEBUG if verbose >= 2 else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if verbose
+        else "%(asctime)s %(levelname)s %(message)s",
         datefmt="%Y-%m-%dT%H:%M:%S",
         stream=sys.stderr,
         force=True,
     )
-    if not verbose:
-        for noisy in ("arxiv", "requests_cache", "urllib3", "filelock"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    own = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    log.setLevel(own)
 
 
 def _progress_factory(show_bar: bool) -> Callable[[int, str], Callable[[int], None]]:
@@ -294,6 +331,9 @@ def _usable_paths(out: Path, cache: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.lists.choose import choose_lists
+    from pipeline.run import run
+
     _setup_logging(args.verbose, args.quiet)
     _usable_paths(args.out, args.cache)
     tuned = {name: t.to_config(t.kind(getattr(args, name))) for name, t in tunings()}
@@ -308,6 +348,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if args.pull:
         pull_recorded_lists(config)
+    config = replace(config, lists=choose_lists(config.lists, named=bool(args.lists)))
     show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
     result = run(config, _progress_factory(show_bar))
     stream = sys.stdout if result.exit_code in (Exit.OK, Exit.PARTIAL) else sys.stderr
@@ -373,9 +414,18 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_dataset(enriched: Path, *files: str) -> None:
+    """The same usage error, from every command that reads a dataset, when there is none."""
+    for name in files:
+        if not (enriched / name).is_file():
+            raise UsageError(f"{enriched / name}: missing; run `python -m pipeline run` first")
+
+
 def cmd_fix(args: argparse.Namespace) -> int:
     from pipeline.lists.fix import FixError, fix_list_file
+    from pipeline.store.schema import ENTRIES
 
+    _require_dataset(args.enriched, ENTRIES.file)
     try:
         outcome = fix_list_file(args.list, args.enriched, args.out, args.in_place)
     except FixError as err:
@@ -396,7 +446,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Commands import what they use when they run: matplotlib and pandas alone would
     # double the start-up time of every run, the network stack add a fifth.
     from pipeline.report import ReportError, write_report
+    from pipeline.store.schema import ENTRIES, PAPERS
 
+    _require_dataset(args.enriched, PAPERS.file, ENTRIES.file)
     try:
         path = write_report(args.enriched, args.out or args.enriched / "report")
     except ReportError as err:
@@ -407,11 +459,32 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from pipeline.store.schema import markdown as schema_markdown
+
     sys.stdout.write(schema_markdown())
     return 0
 
 
+def _asks_version(argv: Sequence[str]) -> bool:
+    """``--version`` among the options before the command, and before any ``-h``."""
+    for arg in argv:
+        if arg in ("-h", "--help") or not arg.startswith("-"):
+            return False
+        if arg == "--version":
+            return True
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if _asks_version(argv):
+        print(f"arxiv-enrich {__version__}")
+        return 0
+    import sqlite3
+
+    from pipeline.lists.read import ListError
+    from pipeline.store.dataset import LockedError, StoreError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -423,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LockedError as err:
         print(f"error: {err}", file=sys.stderr)
         return Exit.LOCKED
-    except (StoreError, sqlite3.DatabaseError) as err:
+    except (StoreError, CacheError, sqlite3.DatabaseError) as err:
         print(f"error: {err}", file=sys.stderr)
         return Exit.FATAL
     except KeyboardInterrupt:

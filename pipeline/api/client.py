@@ -139,6 +139,12 @@ class ArxivFetcher:
             self._sleep(decision.wait)
             return None
         self.answers += 1
+        cached = getattr(self.session.last_response, "from_cache", False)
+        log.debug(
+            "%d entries in the answer, %s",
+            len(feed.papers) if feed else 0,
+            "from the cache" if cached else "from arXiv",
+        )
         if feed is not None and feed.papers:
             seen = self.missing_fields
             self.missing_fields = feed.missing if seen is None else seen & feed.missing
@@ -156,6 +162,9 @@ class ArxivFetcher:
             batch = queue.popleft()
             attempts[batch] += 1
             search = arxiv.Search(id_list=list(batch), max_results=len(batch))
+            log.debug(
+                "asking for %d ids (attempt %d): %s", len(batch), attempts[batch], _some(batch)
+            )
             try:
                 feed = self._ask(search, len(batch), attempts[batch])
             except Refused:
@@ -163,6 +172,7 @@ class ArxivFetcher:
                     report.invalid.add(batch[0])
                     _advance(progress, 1)
                 else:
+                    log.debug("arXiv refused %d ids: asking each half alone", len(batch))
                     half = len(batch) // 2
                     queue.extendleft([batch[half:], batch[:half]])
                 continue
@@ -182,6 +192,16 @@ class ArxivFetcher:
             empty = not feed.papers
             report.not_found.update(evidence.settle(missing, answer_was_empty=empty))
             again = tuple(i for i in missing if i not in report.not_found)
+            if missing:
+                log.debug(
+                    "%d ids missing from an %s answer: %d asked again (%s), %d not found (%s)",
+                    len(missing),
+                    "empty" if empty else "incomplete",
+                    len(again),
+                    _some(again),
+                    len(missing) - len(again),
+                    _some([i for i in missing if i in report.not_found]),
+                )
             if again:
                 queue.appendleft(again)
             _advance(progress, len(batch) - len(again))
@@ -194,6 +214,7 @@ class ArxivFetcher:
         empty_answers = 0
         while True:
             attempt += 1
+            log.debug("searching (attempt %d): %s", attempt, query)
             try:
                 feed = self._ask(search, max_results, attempt)
             except Stopped:
@@ -205,6 +226,7 @@ class ArxivFetcher:
                 continue
             # An empty feed may be the API's flaky answer: believe it only the second time.
             if not feed.papers and empty_answers == 0:
+                log.debug("an empty answer to a title search: asked again")
                 empty_answers += 1
                 continue
             return feed.papers
@@ -246,6 +268,12 @@ def title_query(titles: Sequence[str]) -> str:
 def _advance(progress: Callable[[int], None] | None, n: int) -> None:
     if progress is not None and n:
         progress(n)
+
+
+def _some(ids: Sequence[str], shown: int = 5) -> str:
+    """A few ids of many, for a log line."""
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return " ".join(ids[:shown]) + more
 
 
 def _chunks(items: Sequence[str], size: int) -> list[tuple[str, ...]]:

@@ -39,6 +39,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from pipeline import __version__
 from pipeline.config import RunConfig
+from pipeline.errors import CacheError
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 # Web servers commonly refuse request lines over about 8 KB (HTTP 414).
@@ -220,10 +221,6 @@ class GuardedAdapter(HTTPAdapter):
 def sends_as_post(url: str, max_url_length: int = DEFAULT_MAX_URL_LENGTH) -> bool:
     """Whether a query URL is too long for a GET (servers refuse long request lines)."""
     return len(url) > max_url_length
-
-
-class CacheError(Exception):
-    """The HTTP cache cannot be used (damaged, or cannot be written); names the file."""
 
 
 CACHE_LOCK_WAIT = 5.0

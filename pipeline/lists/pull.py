@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,10 @@ from pipeline.lists.read import ListError, extract_entries
 from pipeline.store.dataset import write_atomically
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# File names that say nothing about the list: the directory or repository holding it does.
+_GENERIC_STEMS = {"readme", "index", "list", "papers"}
+# Path parts of hosting sites' URLs that are not the repository: /-/raw/BRANCH/, /blob/main/.
+_NOT_NAMES = {"-", "raw", "blob", "refs", "heads", "main", "master", "HEAD"}
 
 
 @dataclass(frozen=True)
@@ -38,17 +43,50 @@ class PullError(Exception):
 
 
 def name_from_url(url: str) -> str:
-    """A list name from its URL: the repository for a GitHub raw URL, else the file stem.
+    """A list name from its URL: the repository for a GitHub URL, else the file stem, unless
+    the file is a README (or index): then the directory holding it, or else the host.
 
-    ``https://raw.githubusercontent.com/OWNER/REPO/BRANCH/README.md`` gives ``REPO``.
+    ``https://raw.githubusercontent.com/OWNER/REPO/BRANCH/README.md`` gives ``REPO``,
+    ``https://gitlab.com/OWNER/REPO/-/raw/main/README.md`` gives ``REPO`` too.
     """
+    host = urlsplit(url).hostname or ""
     parts = [p for p in urlsplit(url).path.split("/") if p]
-    if urlsplit(url).hostname == "raw.githubusercontent.com" and len(parts) >= 2:
+    if host in ("raw.githubusercontent.com", "github.com") and len(parts) >= 2:
         return parts[1]
     stem = Path(parts[-1]).stem if parts else ""
-    if not stem:
+    if stem.lower() not in _GENERIC_STEMS and stem:
+        return _as_name(stem, url)
+    folders = parts[: parts.index("-")] if "-" in parts else parts[:-1]
+    named = [p for p in folders if p not in _NOT_NAMES]
+    return _as_name(named[-1] if named else host.removeprefix("www."), url)
+
+
+def _as_name(text: str, url: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._")
+    if not name:
         raise PullError(f"cannot tell a list name from {url}; pass --name")
-    return stem
+    return name
+
+
+def _why(err: requests.RequestException, timeout: float | None) -> str:
+    """A network failure in words: the cause at the bottom of urllib3's wrapping."""
+    if isinstance(err, requests.Timeout):
+        return "no answer in time" + (f" ({timeout:g} s, --timeout)" if timeout else "")
+    causes: list[BaseException] = [err]
+    while causes:
+        cause = causes.pop()
+        if isinstance(cause, socket.gaierror):
+            return "cannot resolve the host name (no network, or a wrong host?)"
+        if isinstance(cause, OSError) and cause.strerror and cause.errno is not None:
+            return f"cannot connect ({cause.strerror.lower()})"
+        causes.extend(
+            c
+            for c in (cause.__cause__, cause.__context__, *cause.args)
+            if isinstance(c, BaseException) and c is not cause
+        )
+    if isinstance(err, requests.ConnectionError):
+        return "cannot connect"
+    return type(err).__name__
 
 
 def pull_list(session: ApiSession, url: str, raw_dir: Path, name: str | None = None) -> PullResult:
@@ -61,7 +99,7 @@ def pull_list(session: ApiSession, url: str, raw_dir: Path, name: str | None = N
         # same second, and a list is small.
         response = session.request("GET", url, force_refresh=True)
     except requests.RequestException as err:
-        raise PullError(f"{url}: {err}") from err
+        raise PullError(f"{url}: {_why(err, session.api_settings.timeout)}") from err
     if response.status_code != 200:
         raise PullError(f"{url}: HTTP {response.status_code}")
     data = response.content

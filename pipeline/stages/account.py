@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.config import DEFAULT_OUT
 from pipeline.lists.load import ListRead
 from pipeline.records import (
     Answers,
@@ -88,6 +90,17 @@ def manifest_of(findings: Findings, content_changed: bool) -> Manifest:
     )
 
 
+def fix_hint(name_checks: list[NameCheck], out_dir: Path) -> str:
+    """The command that writes a corrected list, as it can be typed: the real list, and
+    the directory this run wrote."""
+    lists = sorted({c.list_file for c in name_checks})
+    command = f"python -m pipeline fix {shlex.quote(lists[0])}"
+    if out_dir != DEFAULT_OUT:
+        command += f" --enriched {shlex.quote(str(out_dir))}"
+    others = f" (and likewise for the {len(lists) - 1} other lists)" if len(lists) > 1 else ""
+    return f"`{command}` writes the corrected list{others}"
+
+
 def summary_of(findings: Findings, out_dir: Path) -> str:
     """The run's last lines: what was written, what changed, what needs a person."""
     dataset, answers = findings.dataset, findings.answers
@@ -109,7 +122,7 @@ def summary_of(findings: Findings, out_dir: Path) -> str:
         lines.append(
             f"{counted(actions['fix'], 'author name')} to fix, "
             f"{counted(actions['review'], 'difference')} to review "
-            "(author_fixes.csv); `python -m pipeline fix LIST` writes the corrected list"
+            f"(author_fixes.csv); {fix_hint(findings.name_checks, out_dir)}"
         )
     if answers.missing_fields:
         lines.append(

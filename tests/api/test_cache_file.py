@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.api.answers import vet
-from pipeline.api.transport import ApiSession, CacheError, SessionSettings
+from pipeline.api.transport import ApiSession, SessionSettings
+from pipeline.errors import CacheError
 from standin import FakeArxiv
 
 
