@@ -12,15 +12,10 @@ import pytest
 
 from pipeline.records import Paper
 from pipeline.stages.join import Dataset, PaperRow
+from pipeline.store import commit as commits
 from pipeline.store import dataset as store
-from pipeline.store.dataset import (
-    DatasetLock,
-    LockedError,
-    commit,
-    papers_by_id,
-    read_table,
-    recover,
-)
+from pipeline.store.commit import DatasetLock, LockedError, commit, recover
+from pipeline.store.dataset import papers_by_id, read_table
 
 
 class Crash(Exception):
@@ -43,7 +38,7 @@ def test_a_commit_interrupted_at_any_step_recovers_to_one_whole_run(
 ) -> None:
     commit(tmp_path, _files("old"), "old")
     steps = 0
-    real_replace, real_write = os.replace, store._write_synced
+    real_replace, real_write = os.replace, commits._write_synced
 
     def counting(fn: Callable[..., Any]) -> Callable[..., Any]:
         def step(*args: Any) -> Any:
@@ -56,7 +51,7 @@ def test_a_commit_interrupted_at_any_step_recovers_to_one_whole_run(
         return step
 
     monkeypatch.setattr(os, "replace", counting(real_replace))
-    monkeypatch.setattr(store, "_write_synced", counting(real_write))
+    monkeypatch.setattr(commits, "_write_synced", counting(real_write))
     with pytest.raises(Crash):
         commit(tmp_path, _files("new"), "new")
     monkeypatch.undo()
