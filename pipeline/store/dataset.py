@@ -27,6 +27,7 @@ from pipeline.store.commit import (
     recover,
     write_atomically,
 )
+from pipeline.store.migrate import HISTORY, conform, read_checked, read_parquet, schema_of
 from pipeline.store.schema import CHANGES, ENTRIES, PAPERS, REMOVED, FileSchema
 
 # The commit's names, used by the commands through this module.
@@ -112,15 +113,11 @@ def removed_table(
 
 
 def check_history(out_dir: Path) -> None:
-    """Stop before any work when a file kept run after run cannot be read (see appended)."""
-    for path in (out_dir / CHANGES.file, out_dir / REMOVED.file):
-        try:
-            if path.exists():
-                _read_parquet(path)
-        except (OSError, pa.ArrowException) as err:
-            raise StoreError(
-                f"{path} is unreadable ({err}); move it aside to start its history anew"
-            ) from err
+    """Stop before any work when a file kept run after run cannot be read, or not in
+    today's schema (see ``appended``); a StoreError says which and what to do."""
+    for schema in HISTORY:
+        if (out_dir / schema.file).exists():
+            read_checked(out_dir / schema.file, schema)
 
 
 def appended(out_dir: Path, new_rows: pa.Table) -> pa.Table:
@@ -129,12 +126,11 @@ def appended(out_dir: Path, new_rows: pa.Table) -> pa.Table:
     Unlike the dataset, which the next run rebuilds, this history exists nowhere else;
     ``check_history`` has made sure, before the run, that it can be read.
     """
-    schema = new_rows.schema
-    path = out_dir / schema.metadata[b"file"].decode()
-    if not path.exists():
+    path = out_dir / new_rows.schema.metadata[b"file"].decode()
+    schema = schema_of(path)
+    if not path.exists() or schema is None:
         return new_rows
-    existing = _read_parquet(path)
-    return pa.concat_tables([existing.select(schema.names).cast(schema), new_rows])
+    return pa.concat_tables([read_checked(path, schema), new_rows.cast(schema.arrow)])
 
 
 def csv_bytes(table: pa.Table) -> bytes:
@@ -144,22 +140,22 @@ def csv_bytes(table: pa.Table) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def _read_parquet(path: Path) -> pa.Table:
-    # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset and with it
-    # pandas, a third of a warm run's time.
-    with pq.ParquetFile(path) as parquet:
-        return parquet.read()
-
-
 def read_table(path: Path) -> pa.Table | None:
-    """A Parquet file of a previous run, or None when there is none or it is unreadable."""
+    """A Parquet file of a previous run in today's schema (see ``migrate``), or None when
+    there is none or it is unreadable (the run rebuilds it).
+
+    A file that can be read but not in today's schema is a StoreError: the run must not
+    go on with it, nor silently lose it.
+    """
     if not path.exists():
         return None
     try:
-        return _read_parquet(path)
+        table = read_parquet(path)
     except (OSError, pa.ArrowException) as err:
         log.warning("ignoring unreadable %s: %s", path, err)
         return None
+    schema = schema_of(path)
+    return table if schema is None else conform(table, schema, path)
 
 
 def papers_by_id(table: pa.Table | None) -> dict[str, Paper]:
