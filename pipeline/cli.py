@@ -7,7 +7,8 @@ Exit codes (a contract for scheduled jobs):
 * 2: usage error (bad option, unusable list file);
 * 3: partial: arXiv stopped answering (rate limit, lockout); what was fetched is written,
   the rest is kept from the previous dataset or marked ``failed``, the next run resumes;
-* 4: another run holds the output directory (see ``--wait``).
+* 4: another run holds the output directory (see ``--wait``);
+* 130: interrupted (SIGINT); the message says what had been written.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import math
 import os
 import re
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -111,12 +113,22 @@ def _cache_path(text: str) -> Path:
     if path.is_dir() or not path.name:
         raise argparse.ArgumentTypeError(f"{text!r} is a directory, not a cache file")
     # requests-cache adds ".sqlite" to a name without a suffix; say the real file.
-    return path if path.suffix else path.with_suffix(".sqlite")
+    real = path if path.suffix else path.with_suffix(".sqlite")
+    for named in {path, real}:
+        # A FIFO would hang the run and a device feed it without end: caches are files.
+        if named.exists() and not named.is_file():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a regular file, not a cache")
+    return real
 
 
 def _check_cache_file(path: Path) -> None:
-    if path.exists() and path.read_bytes()[:16] != b"SQLite format 3\x00":
-        raise UsageError(f"{path}: not an HTTP cache (an SQLite file)")
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise UsageError(f"{path}: not a regular file, not an HTTP cache")
+    with path.open("rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            raise UsageError(f"{path}: not an HTTP cache (an SQLite file)")
 
 
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
@@ -475,20 +487,47 @@ def _asks_version(argv: Sequence[str]) -> bool:
     return False
 
 
+def _interrupted(already: int) -> str:
+    """What is true after an interrupt: what this command had written, if anything."""
+    from pipeline.store.commit import written
+
+    done = written()[already:]
+    if not done:
+        return "interrupted; nothing was written"
+    more = f" and {len(done) - 3} more files" if len(done) > 3 else ""
+    return f"interrupted after writing {', '.join(map(str, done[:3]))}{more}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; ``argv`` defaults to the program's own arguments.
+
+    As the program (no ``argv``), an interrupt once the command is done is ignored: what
+    it did stands, and a second Ctrl-C cannot turn its outcome into a traceback.
+    """
+    as_program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     if _asks_version(argv):
         print(f"arxiv-enrich {__version__}")
         return 0
-    import sqlite3
+    try:
+        # Imported here, not at the top: --version above needs none of it.
+        import sqlite3
 
-    from pipeline.lists.read import ListError
-    from pipeline.store.dataset import LockedError, StoreError
+        from pipeline.lists.read import ListError
+        from pipeline.store.commit import written
+        from pipeline.store.dataset import LockedError, StoreError
+    except KeyboardInterrupt:
+        print("interrupted while starting; nothing was written", file=sys.stderr)
+        return Exit.INTERRUPTED
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    already = len(written())
+    args = argparse.Namespace()
     try:
+        args = parser.parse_args(argv)
         code: int = args.handler(args)
+        if as_program:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         return code
     except (UsageError, ListError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -500,8 +539,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return Exit.FATAL
     except KeyboardInterrupt:
-        print("interrupted; the previous dataset is untouched", file=sys.stderr)
-        return 130
+        if as_program:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(_interrupted(already), file=sys.stderr)
+        return Exit.INTERRUPTED
     except Exception as err:
         if getattr(args, "verbose", False):
             raise

@@ -219,6 +219,8 @@ class Exit(IntEnum):
     """arXiv stopped answering: what was fetched is written, the next run resumes."""
     LOCKED = 4
     """Another run holds the output directory."""
+    INTERRUPTED = 130
+    """Interrupted (SIGINT); the message says what had been written."""
 
 
 def _doc(text: str) -> Any:

@@ -23,12 +23,13 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from pipeline.records import ENTRY_STATUSES
+from pipeline.store.commit import MANIFEST, DatasetLock, StoreError, write_atomically
+from pipeline.store.migrate import conform, read_parquet
 from pipeline.store.schema import (
     AUTHOR_FIXES,
     CHANGES,
@@ -36,6 +37,7 @@ from pipeline.store.schema import (
     PAPERS,
     REMOVED,
     STATUS_MEANINGS,
+    FileSchema,
 )
 
 REPORT_FILE = "report.html"
@@ -63,22 +65,23 @@ def _one_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def _read(path: Path, needed: Sequence[str]) -> pd.DataFrame | None:
-    """A Parquet file as a DataFrame, or None when there is no such file."""
+def _read(path: Path, schema: FileSchema) -> pd.DataFrame | None:
+    """A file of the dataset as a DataFrame in today's schema, or None when there is none."""
     if not path.exists():
         return None
     try:
-        frame: pd.DataFrame = pq.read_table(path).to_pandas()
+        table = read_parquet(path)
     except (OSError, pa.ArrowException) as err:
         raise ReportError(f"{path}: unreadable Parquet file: {_one_line(err)}") from err
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise ReportError(f"{path}: lacks column(s) {', '.join(missing)}")
+    try:
+        frame: pd.DataFrame = conform(table, schema, path).to_pandas()
+    except StoreError as err:
+        raise ReportError(str(err)) from err
     return frame
 
 
-def _require(path: Path, needed: Sequence[str]) -> pd.DataFrame:
-    frame = _read(path, needed)
+def _require(path: Path, schema: FileSchema) -> pd.DataFrame:
+    frame = _read(path, schema)
     if frame is None:
         raise ReportError(f"{path}: no such file (is this a dataset directory?)")
     return frame
@@ -163,7 +166,7 @@ class _Page:
         self.parts.extend(parts)
 
     def chart(self, name: str, png: bytes, alt: str) -> None:
-        (self.out_dir / f"{name}.png").write_bytes(png)
+        write_atomically(self.out_dir / f"{name}.png", png)
         data = base64.b64encode(png).decode("ascii")
         self.add(f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">')
 
@@ -297,25 +300,27 @@ def write_report(enriched_dir: Path, out_dir: Path) -> Path:
     """
     if not enriched_dir.is_dir():
         raise ReportError(f"{enriched_dir}: no such dataset directory")
-    papers = _require(enriched_dir / PAPERS.file, ["published", "tags", "authors"])
-    entries = _require(enriched_dir / ENTRIES.file, ["status"])
-    fixes = _read(enriched_dir / AUTHOR_FIXES.file, AUTHOR_FIXES.arrow.names)
-    changes = _read(enriched_dir / CHANGES.file, CHANGES.arrow.names)
-    removed = _read(enriched_dir / REMOVED.file, ["arxiv_id", "title", "removed_at"])
-    manifest = _read_manifest(enriched_dir / "manifest.json")
+    # Under the lock, which first finishes an interrupted commit: the files read are of
+    # one run, and no run replaces them meanwhile.
+    with DatasetLock(enriched_dir):
+        papers = _require(enriched_dir / PAPERS.file, PAPERS)
+        entries = _require(enriched_dir / ENTRIES.file, ENTRIES)
+        fixes = _read(enriched_dir / AUTHOR_FIXES.file, AUTHOR_FIXES)
+        changes = _read(enriched_dir / CHANGES.file, CHANGES)
+        removed = _read(enriched_dir / REMOVED.file, REMOVED)
+        manifest = _read_manifest(enriched_dir / MANIFEST)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    page = _Page(out_dir)
-    page.add(_header(enriched_dir, manifest, len(papers), len(entries)))
-    _papers_sections(page, papers)
-    _status_section(page, entries)
-    _author_fixes_section(page, fixes)
-    _last_run_section(page, _started(manifest), changes, removed)
-    document = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>arxiv-enrich report</title><style>{_STYLE}</style></head>"
-        f"<body>{''.join(page.parts)}</body></html>\n"
-    )
-    path = out_dir / REPORT_FILE
-    path.write_text(document, encoding="utf-8")
+        page = _Page(out_dir)
+        page.add(_header(enriched_dir, manifest, len(papers), len(entries)))
+        _papers_sections(page, papers)
+        _status_section(page, entries)
+        _author_fixes_section(page, fixes)
+        _last_run_section(page, _started(manifest), changes, removed)
+        document = (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>arxiv-enrich report</title><style>{_STYLE}</style></head>"
+            f"<body>{''.join(page.parts)}</body></html>\n"
+        )
+        path = out_dir / REPORT_FILE
+        write_atomically(path, document.encode("utf-8"))
     return path

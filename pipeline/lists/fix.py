@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import os
 import re
+import stat
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pipeline.lists.read import read_list_text
-from pipeline.store.dataset import DatasetLock, read_table, recover, write_atomically
+from pipeline.store.dataset import (
+    DatasetLock,
+    StoreError,
+    read_table,
+    write_atomically,
+)
 from pipeline.store.schema import AUTHOR_FIXES, ENTRIES
 
 REASONS = ("author", "id", "title_spaces", "arxiv_link")
@@ -116,7 +124,8 @@ def try_fixes(text: str, fixes: Sequence[ListFix]) -> tuple[str, list[ListFix], 
     lines = text.split("\n")
     applied: list[ListFix] = []
     skipped: list[SkippedFix] = []
-    for fix in fixes:
+    for planned in fixes:
+        fix = replace(planned, new=visible(planned.new))
         if not 1 <= fix.line <= len(lines):
             skipped.append(SkippedFix(fix, f"the list has no line {fix.line}"))
             continue
@@ -133,6 +142,19 @@ def try_fixes(text: str, fixes: Sequence[ListFix]) -> tuple[str, list[ListFix], 
         lines[fix.line - 1] = new_line + ending
         applied.append(fix)
     return "\n".join(lines), applied, skipped
+
+
+# Joiners are letters' business in Persian and Indic names; every other format character
+# (bidi overrides and isolates, zero-width space, BOM, soft hyphen) only hides or reorders.
+_JOINERS = frozenset("\u200c\u200d")
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp")
+
+
+def visible(text: str) -> str:
+    """``text`` without control, format and line-separator characters: what the API sends
+    is written into a person's list, where such characters would change how a line reads
+    or break it."""
+    return "".join(c for c in text if c in _JOINERS or unicodedata.category(c) not in _INVISIBLE)
 
 
 def apply_fixes(text: str, fixes: Sequence[ListFix]) -> str:
@@ -229,6 +251,15 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _check_writable(list_path: Path) -> None:
+    """Refuse to replace a list its owner made read-only (even when root could)."""
+    mode = list_path.stat().st_mode
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(list_path, os.W_OK):
+        raise FixError(
+            f"{list_path}: read-only; make it writable or write the fixed list elsewhere with --out"
+        )
+
+
 def fix_list_file(
     list_path: Path,
     enriched_dir: Path,
@@ -248,6 +279,8 @@ def fix_list_file(
     if out_path is not None and out_path.is_dir():
         raise FixError(f"{out_path}: is a directory; --out names the corrected list's file")
     text = read_list_text(list_path)
+    if in_place:
+        _check_writable(list_path)
     with list_path.open("rb") as f:
         bom = codecs.BOM_UTF8 if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else b""
     if not (enriched_dir / ENTRIES.file).is_file():
@@ -255,8 +288,8 @@ def fix_list_file(
             f"{enriched_dir / ENTRIES.file}: missing; run `python -m pipeline run` first"
         )
 
+    # The lock finishes an interrupted commit first: both tables come from the same run.
     with DatasetLock(enriched_dir, wait=wait_for_lock):
-        recover(enriched_dir)
         all_entries = _read_rows(enriched_dir / ENTRIES.file)
         files = _files_of({r["list_file"] for r in all_entries}, list_path)
         if not files:
@@ -269,14 +302,19 @@ def fix_list_file(
         ]
         new_text, applied, skipped = try_fixes(text, plan_fixes(text, entries, checks))
 
-        target = list_path if in_place else out_path or enriched_dir / f"{list_path.stem}.fixed.md"
+        # A linked list is fixed where it really is; the link stays a link.
+        default = enriched_dir / f"{list_path.stem}.fixed.md"
+        target = list_path.resolve() if in_place else out_path or default
         written = bool(applied) or not in_place
         if written:
             if in_place and read_list_text(list_path) != text:
                 # Edited (or pulled) while being fixed: its new text must not be lost.
                 raise FixError(f"{list_path}: changed while being fixed; run fix again")
             data = bom + new_text.encode("utf-8")
-            write_atomically(target, data, mode_from=list_path if in_place else None)
+            try:
+                write_atomically(target, data, mode_from=list_path if in_place else None)
+            except StoreError as err:
+                raise FixError(str(err)) from err
     return FixOutcome(
         list_path=list_path,
         out_path=target,

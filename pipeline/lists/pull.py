@@ -127,13 +127,21 @@ def pull_list(session: ApiSession, url: str, raw_dir: Path, name: str | None = N
 
 
 def recorded_sources(raw_dir: Path) -> dict[str, str]:
-    """Name -> URL of every list in ``raw_dir`` that was pulled (has a .source.json)."""
+    """Name -> URL of every list in ``raw_dir`` that was pulled (has a .source.json).
+
+    A record that is not a JSON object with a ``url`` string is a ListError naming it.
+    """
     sources = {}
     for record in sorted(raw_dir.glob("*.source.json")):
         try:
-            sources[record.name.removesuffix(".source.json")] = json.loads(record.read_text())[
-                "url"
-            ]
-        except (OSError, ValueError, KeyError) as err:
+            source = json.loads(record.read_bytes())
+        except (OSError, ValueError) as err:
             raise ListError(f"{record}: not a readable source record ({err})") from err
+        url = source.get("url") if isinstance(source, dict) else None
+        if not isinstance(url, str):
+            raise ListError(
+                f'{record}: not a source record (a JSON object with a "url" string); '
+                "pull the list again or remove the record"
+            )
+        sources[record.name.removesuffix(".source.json")] = url
     return sources

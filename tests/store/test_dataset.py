@@ -11,29 +11,25 @@ from typing import Any
 import pytest
 
 from pipeline.records import Dataset, Paper, PaperRow
+from pipeline.store import commit as commits
 from pipeline.store import dataset as store
-from pipeline.store.dataset import (
-    DatasetLock,
-    LockedError,
-    commit,
-    papers_by_id,
-    read_table,
-    recover,
-)
+from pipeline.store.commit import DatasetLock, LockedError, commit, recover
+from pipeline.store.dataset import papers_by_id, read_table
 
 
 class Crash(Exception):
     pass
 
 
+NAMES = ("papers.parquet", "entries.parquet", "manifest.json")
+
+
 def _files(version: str) -> dict[str, bytes]:
-    return {
-        name: f"{name} of run {version}".encode() for name in ("a.parquet", "b.parquet", "m.json")
-    }
+    return {name: f"{name} of run {version}".encode() for name in NAMES}
 
 
 def _contents(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes() for name in ("a.parquet", "b.parquet", "m.json")}
+    return {name: (out / name).read_bytes() for name in NAMES}
 
 
 @pytest.mark.parametrize("crash_after_steps", range(8))
@@ -42,7 +38,7 @@ def test_a_commit_interrupted_at_any_step_recovers_to_one_whole_run(
 ) -> None:
     commit(tmp_path, _files("old"), "old")
     steps = 0
-    real_replace, real_write = os.replace, store._write_synced
+    real_replace, real_write = os.replace, commits._write_synced
 
     def counting(fn: Callable[..., Any]) -> Callable[..., Any]:
         def step(*args: Any) -> Any:
@@ -55,7 +51,7 @@ def test_a_commit_interrupted_at_any_step_recovers_to_one_whole_run(
         return step
 
     monkeypatch.setattr(os, "replace", counting(real_replace))
-    monkeypatch.setattr(store, "_write_synced", counting(real_write))
+    monkeypatch.setattr(commits, "_write_synced", counting(real_write))
     with pytest.raises(Crash):
         commit(tmp_path, _files("new"), "new")
     monkeypatch.undo()
@@ -66,13 +62,17 @@ def test_a_commit_interrupted_at_any_step_recovers_to_one_whole_run(
     # journal is in place keeps the old run, any crash after it gives the new one.
     journal_in_place = crash_after_steps >= 5
     assert _contents(tmp_path) == _files("new" if journal_in_place else "old")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet", "b.parquet", "m.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "entries.parquet",
+        "manifest.json",
+        "papers.parquet",
+    ]
 
 
 def test_a_truncated_journal_means_the_run_never_committed(tmp_path: Path) -> None:
     commit(tmp_path, _files("old"), "old")
-    (tmp_path / ".a.parquet.new.tmp").write_bytes(b"half")
-    (tmp_path / ".commit-new.json").write_text('[[".a.parquet.new.tmp", "a.par')
+    (tmp_path / ".papers.parquet.new.tmp").write_bytes(b"half")
+    (tmp_path / ".commit-new.json").write_text('[[".papers.parquet.new.tmp", "pap')
     recover(tmp_path)
     assert _contents(tmp_path) == _files("old")
     assert not list(tmp_path.glob(".*"))
