@@ -8,6 +8,7 @@ types: a misspelt one is a type error, not a silent mismatch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
@@ -17,8 +18,6 @@ from typing import TYPE_CHECKING, Any, Literal, cast, get_args, get_type_hints
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from pipeline.lists.read import Entry
-
 EntryStatus = Literal[
     "enriched", "not_found", "invalid_id", "no_arxiv_id", "not_on_arxiv", "failed", "not_a_paper"
 ]
@@ -26,6 +25,17 @@ ENTRY_STATUSES: tuple[EntryStatus, ...] = get_args(EntryStatus)
 
 IdSource = Literal["link", "text", "title_search"]
 """Where an entry's arXiv id came from."""
+
+EntryKind = Literal["paper", "code", "resource"]
+"""paper; code: a repository with no paper title; resource: a blog post, slides, a tool,
+a course, another list. Only papers are looked up on arXiv."""
+ENTRY_KINDS: tuple[EntryKind, ...] = get_args(EntryKind)
+
+Defect = Literal[
+    "missing_list_marker", "no_space_marker", "ids_disagree", "empty_link", "duplicate"
+]
+"""What is wrong with how an entry is written, for the list's maintainer."""
+DEFECTS: tuple[Defect, ...] = get_args(Defect)
 
 NameKind = Literal[
     "case_spacing_diacritics",
@@ -43,6 +53,8 @@ NameAction = Literal["fix", "review"]
 
 ChangedField = Literal["version", "title", "authors", "doi", "journal_ref"]
 CHANGED_FIELDS: tuple[ChangedField, ...] = get_args(ChangedField)
+
+_WITHDRAWN = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
 
 EntryKey = tuple[str, int]
 """An entry's identity within a run: its list file and line."""
@@ -67,6 +79,41 @@ class Paper:
     abs_url: str
     pdf_url: str
     fetched_at: datetime
+
+    @property
+    def withdrawn(self) -> bool:
+        """arXiv's latest version withdraws the paper: the feed has no flag for it, a
+        withdrawal is a new version whose comment gives the reason."""
+        return bool(self.comment and _WITHDRAWN.search(self.comment))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a list, as written, with the arXiv id found in it (if any)."""
+
+    list_file: str
+    line: int
+    section: str | None
+    tags: tuple[str, ...]
+    title: str | None
+    authors: tuple[str, ...]
+    authors_truncated: bool
+    url: str | None
+    raw_id: str | None
+    arxiv_id: str | None
+    id_fix: str | None
+    id_error: str | None
+    id_source: IdSource | None
+    kind: EntryKind = "paper"
+    venue: str | None = None
+    year: int | None = None
+    code_urls: tuple[str, ...] = ()
+    defects: tuple[str, ...] = ()
+    other_ids: tuple[str, ...] = ()
+    """Other valid arXiv ids the entry names that differ from ``arxiv_id`` (see
+    ``ids_disagree``)."""
+    text: str = ""
+    """The entry's plain text without Markdown, for ``refine``; not stored."""
 
 
 @dataclass
@@ -168,6 +215,7 @@ class PaperRow:
     paper: Paper
     tags: tuple[str, ...]
     sections: tuple[str, ...]
+    code_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pipeline.stages.account import Findings, summary_of
 from pipeline.stages.authors import check_entries
 from pipeline.stages.join import build_dataset, detect_changes, removed_papers, unanswered_ids
 from pipeline.stages.plan import plan_run, resolve_titles
+from pipeline.stages.refine import refine
 from pipeline.store.dataset import DatasetLock, check_history, recover
 from pipeline.store.history import read_history
 from pipeline.store.write import write_findings
@@ -82,6 +83,9 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
                 f"arXiv API unreachable at {config.api_url}: {answers.gave_up}; "
                 f"nothing written, {config.out_dir} left as it was",
             )
+        # arXiv's titles and names tell which words of an entry are which.
+        known = {**history.papers, **answers.report.papers}
+        entries = [refine(entry, known) for entry in entries]
         titles = resolve_titles(plan, answers.candidates)
         unanswered = unanswered_ids(answers.report, plan.unanswered, started)
         dataset = build_dataset(entries, answers.report, history.papers, titles, unanswered)
@@ -99,7 +103,9 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
             changes=detect_changes(history.papers, fetched, started),
             removed=removed_papers(history.papers, paper_of),
             name_checks=check_entries(
-                (r.entry, paper_of[r.arxiv_id]) for r in dataset.entries if r.arxiv_id in paper_of
+                (r.entry, paper_of[r.arxiv_id])
+                for r in dataset.entries
+                if r.arxiv_id in paper_of and r.entry.kind == "paper"
             ),
         )
         manifest = write_findings(config.out_dir, findings, history)

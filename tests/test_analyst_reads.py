@@ -31,6 +31,7 @@ POLARS_TYPES = {
     "double": pl.Float64(),
     "timestamp[us, tz=UTC]": pl.Datetime("us", "UTC"),
     "list<string>": pl.List(pl.String()),
+    "bool": pl.Boolean(),
 }
 
 
@@ -80,6 +81,9 @@ def test_pandas(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path) -> None:
                 assert str(series.dtype) == expected, where
             elif kind == "double":
                 assert str(series.dtype) == "float64", where
+            elif kind == "bool":
+                expected = "object" if series.isna().any() else "bool"
+                assert str(series.dtype) == expected, where
             elif kind == "list<string>":
                 assert series.dtype == object, where
                 for value in series.dropna():

@@ -12,15 +12,14 @@ import codecs
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from pipeline.ids import FoundId, find_ids
 from pipeline.lists.parts import Parts, parse
 from pipeline.lists.table import parse_row
 from pipeline.lists.walk import TooDeep, blocks
 from pipeline.lists.words import split_authors
+from pipeline.records import DEFECTS, Entry, EntryKind, IdSource
 
 __all__ = [
     "DEFECTS",
@@ -35,9 +34,6 @@ __all__ = [
     "split_authors",
 ]
 
-IdSource = Literal["link", "text", "title_search"]
-EntryKind = Literal["paper", "code", "resource"]
-DEFECTS = ("missing_list_marker", "no_space_marker", "ids_disagree", "empty_link", "duplicate")
 
 # The largest list read: ten times the largest awesome list we know of, and the limit of
 # `pull`. Parsing costs about forty bytes of memory per byte of Markdown.
@@ -51,32 +47,6 @@ _TITLE_KEY = re.compile(r"[^\w]+")
 
 class ListError(Exception):
     """A list file that cannot be read as a UTF-8 Markdown list; the message says why."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One entry of a list, as written, with the arXiv id found in it (if any)."""
-
-    list_file: str
-    line: int
-    section: str | None
-    tags: tuple[str, ...]
-    title: str | None
-    authors: tuple[str, ...]
-    authors_truncated: bool
-    url: str | None
-    raw_id: str | None
-    arxiv_id: str | None
-    id_fix: str | None
-    id_error: str | None
-    id_source: IdSource | None
-    kind: EntryKind = "paper"
-    venue: str | None = None
-    year: int | None = None
-    code_urls: tuple[str, ...] = ()
-    defects: tuple[str, ...] = ()
-    other_ids: tuple[str, ...] = ()
-    text: str = ""  # the entry's plain text without Markdown, for `refine`; not stored
 
 
 def read_list_text(path: Path) -> str:

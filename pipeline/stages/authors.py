@@ -24,8 +24,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from pipeline.ids import find_ids
-from pipeline.lists.read import Entry
-from pipeline.records import NameAction, NameCheck, NameKind, Paper
+from pipeline.records import Entry, NameAction, NameCheck, NameKind, Paper
 
 # A name pair at least this similar (rapidfuzz ratio, 0-100) may be aligned across
 # positions; below it only names at the same position or with the same surname pair up.
@@ -237,7 +236,7 @@ def _numbers(title: str) -> Counter[str]:
     return Counter([*_DIGITS.findall("".join(words)), *(w for w in words if w in _ROMAN)])
 
 
-def _share_a_surname(listed: Sequence[str], on_arxiv: Sequence[str]) -> bool:
+def share_a_surname(listed: Sequence[str], on_arxiv: Sequence[str]) -> bool:
     listed_tokens = [_tokens(n) for n in listed]
     arxiv_tokens = [_tokens(n) for n in on_arxiv]
     listed_surnames = {t[-1] for t in listed_tokens if t}
@@ -262,7 +261,7 @@ def best_title_match(
         if (
             score >= TITLE_MATCH_MIN
             and _numbers(title) == _numbers(paper.title)
-            and (not listed_authors or _share_a_surname(listed_authors, paper.authors))
+            and (not listed_authors or share_a_surname(listed_authors, paper.authors))
             and (best is None or score > best[1])
         ):
             best = (paper, score)

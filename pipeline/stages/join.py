@@ -10,11 +10,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from pipeline.lists.read import Entry
 from pipeline.records import (
     CHANGED_FIELDS,
     Change,
     Dataset,
+    Entry,
     EntryKey,
     EntryRow,
     EntryStatus,
@@ -55,6 +55,8 @@ def entry_status(
     papers: Mapping[str, Paper],
     searched: bool = False,
 ) -> EntryStatus:
+    if entry.kind != "paper":
+        return "not_a_paper"
     if arxiv_id is None:
         if entry.id_error:
             return "invalid_id"
@@ -116,6 +118,7 @@ def build_dataset(
             paper,
             _unique(t for e in citing[arxiv_id] for t in e.tags),
             _unique(e.section for e in citing[arxiv_id]),
+            _unique(u for e in citing[arxiv_id] for u in e.code_urls),
         )
         for arxiv_id, paper in papers.items()
     ]

@@ -10,15 +10,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pipeline.lists.read import Entry
-from pipeline.records import EntryKey, History, Paper, Searched, TitleMatches, Unanswered
+from pipeline.records import Entry, EntryKey, History, Paper, Searched, TitleMatches, Unanswered
 from pipeline.stages.authors import best_title_match
 from pipeline.stages.join import entry_key
 
 
 def cited_ids(entries: Iterable[Entry]) -> list[str]:
-    """The valid arXiv ids the entries cite, each once, in order of first citation."""
-    return list(dict.fromkeys(e.arxiv_id for e in entries if e.arxiv_id))
+    """The valid arXiv ids the entries cite, each once, in order of first citation; with
+    the other ids of an entry whose ids disagree, so that arXiv's titles can settle it."""
+    return list(
+        dict.fromkeys(i for e in entries for i in (e.arxiv_id, *e.other_ids) if i is not None)
+    )
 
 
 def ids_to_fetch(
@@ -61,7 +63,9 @@ def plan_run(entries: Sequence[Entry], history: History, now: datetime, max_age:
     earlier: dict[EntryKey, Searched] = {}
     searches: list[Entry] = []
     for entry in entries:
-        if entry.arxiv_id is not None or entry.id_error or not entry.title:
+        if entry.kind != "paper" or entry.arxiv_id is not None or entry.id_error:
+            continue
+        if not entry.title:
             continue
         found = history.searched.get((entry.list_file, entry.title))
         if found is not None:

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from pipeline.lists.read import Entry
-from pipeline.records import Paper
+from pipeline.records import Entry, Paper
+from pipeline.stages.authors import share_a_surname
 
 # How alike (0-100) arXiv's title and a stretch of the entry's text must be to be the title.
 TITLE_MATCH = 90.0
@@ -107,28 +107,39 @@ def _names_in(text: str, names: Sequence[str]) -> list[str]:
     return found
 
 
+def _same_title(title: str | None, on_arxiv: str) -> bool:
+    words = " ".join(_plain(title or "").split())
+    return bool(words) and fuzz.ratio(words, " ".join(_plain(on_arxiv).split())) >= TITLE_MATCH
+
+
 def refine(entry: Entry, papers: Mapping[str, Paper]) -> Entry:
-    """``entry`` with its title and names as arXiv's record finds them in its text."""
+    """``entry`` with its title and names as arXiv's record finds them in its text.
+
+    Only what the reader evidently got wrong is changed: a title that is not arXiv's when
+    arXiv's title stands in the text, names that share no surname with arXiv's when
+    arXiv's names stand in the text. A misspelt name the reader read is kept: telling the
+    maintainer about it is the author check's job.
+    """
     entry = _choose_id(entry, papers)
     paper = papers.get(entry.arxiv_id) if entry.arxiv_id else None
     if paper is None or not entry.text:
         return entry
     text = entry.text
-    start, end, score = title_span(paper.title, text)
-    title = entry.title
-    rest = text
-    if score >= TITLE_MATCH and end > start:
-        start, end = _whole_words(text, start, end)
-        found = text[start:end].strip(_EDGES)
-        if found and " ".join(found.split()) != " ".join((title or "").split()):
-            title = found
-        rest = text[:start] + " | " + text[end:]
-    names = _names_in(rest, paper.authors)
-    if title == entry.title and not names:
-        return entry  # neither arXiv's title nor its names: the text stays as written
-    authors = tuple(names) if names else entry.authors
-    truncated = bool(_TRUNCATED.search(rest)) if names else entry.authors_truncated
-    if title and not names:
-        # Words the reader took for names that are part of the title are not names.
-        authors = tuple(a for a in authors if a not in title)
+    title, rest = entry.title, text
+    if not _same_title(title, paper.title):
+        start, end, score = title_span(paper.title, text)
+        if score >= TITLE_MATCH and end > start:
+            start, end = _whole_words(text, start, end)
+            title = text[start:end].strip(_EDGES) or title
+            rest = text[:start] + " | " + text[end:]
+    authors, truncated = entry.authors, entry.authors_truncated
+    if not (authors and share_a_surname(authors, paper.authors)):
+        names = _names_in(rest, paper.authors)
+        if names:
+            authors, truncated = tuple(names), bool(_TRUNCATED.search(rest))
+        elif title and title != entry.title:
+            # Words the reader took for names that are part of the title are not names.
+            authors = tuple(a for a in authors if a not in title)
+    if (title, authors, truncated) == (entry.title, entry.authors, entry.authors_truncated):
+        return entry  # the text stays as written
     return replace(entry, title=title, authors=authors, authors_truncated=truncated)

@@ -63,7 +63,16 @@ def paper_record(paper: Paper) -> dict[str, Any]:
 def papers_table(dataset: Dataset) -> pa.Table:
     return to_table(
         PAPERS,
-        ({**paper_record(r.paper), "tags": r.tags, "sections": r.sections} for r in dataset.papers),
+        (
+            {
+                **paper_record(r.paper),
+                "tags": r.tags,
+                "sections": r.sections,
+                "code_urls": r.code_urls,
+                "withdrawn": r.paper.withdrawn,
+            }
+            for r in dataset.papers
+        ),
     )
 
 
@@ -87,6 +96,11 @@ def entries_table(dataset: Dataset) -> pa.Table:
                 "match_score": r.match_score,
                 "checked_at": r.checked_at,
                 "status": r.status,
+                "kind": r.entry.kind,
+                "venue": r.entry.venue,
+                "year": r.entry.year,
+                "code_urls": r.entry.code_urls,
+                "defects": r.entry.defects,
             }
             for r in dataset.entries
         ),

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipeline.records import CHANGED_FIELDS, ENTRY_STATUSES, NAME_KINDS, manifest_keys
+from pipeline.records import (
+    CHANGED_FIELDS,
+    DEFECTS,
+    ENTRY_KINDS,
+    ENTRY_STATUSES,
+    NAME_KINDS,
+    manifest_keys,
+)
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 STRINGS = pa.list_(pa.string())
@@ -126,6 +133,21 @@ PAPERS = FileSchema(
             '["Distillation"]',
         ),
         Column("sections", STRINGS, False, "Headings the citing entries stand under.", '["2015"]'),
+        Column(
+            "code_urls",
+            STRINGS,
+            False,
+            "Links to code of the entries that cite the paper, in list order.",
+            '["https://github.com/song-han/deep-compression"]',
+        ),
+        Column(
+            "withdrawn",
+            pa.bool_(),
+            True,
+            "arXiv's latest version withdraws the paper (its comment says so); null in data "
+            "written before this was read.",
+            "false",
+        ),
     ),
 )
 
@@ -208,6 +230,29 @@ ENTRIES = FileSchema(
         ),
         Column(
             "status", pa.string(), False, "One of: " + ", ".join(ENTRY_STATUSES) + ".", "enriched"
+        ),
+        Column(
+            "kind",
+            pa.string(),
+            True,
+            "One of: " + ", ".join(ENTRY_KINDS) + "; null in data written before kinds.",
+            "paper",
+        ),
+        Column("venue", pa.string(), True, "The venue as written.", "ICLR 2016"),
+        Column("year", pa.int32(), True, "The year the entry states.", "2015"),
+        Column(
+            "code_urls",
+            STRINGS,
+            False,
+            "Links to code the entry gives.",
+            '["https://github.com/song-han/deep-compression"]',
+        ),
+        Column(
+            "defects",
+            STRINGS,
+            False,
+            "How the entry is miswritten: " + ", ".join(DEFECTS) + ".",
+            '["no_space_marker"]',
         ),
     ),
 )
@@ -314,6 +359,7 @@ READ_AS = {
     "string": ("`str` (`object` before pandas 3)", "`VARCHAR`", "`String`"),
     "int32": ("`int32` (`float64` if the column has nulls)", "`INTEGER`", "`Int32`"),
     "double": ("`float64`", "`DOUBLE`", "`Float64`"),
+    "bool": ("`bool` (`object` if the column has nulls)", "`BOOLEAN`", "`Boolean`"),
     "timestamp[us, tz=UTC]": (
         "`datetime64[us, UTC]`",
         "`TIMESTAMP WITH TIME ZONE`",

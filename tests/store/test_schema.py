@@ -50,6 +50,8 @@ def example_value(column: Column) -> Any:
         return int(column.example)
     if pa.types.is_floating(column.type):
         return float(column.example)
+    if pa.types.is_boolean(column.type):
+        return json.loads(column.example)
     return column.example
 
 
