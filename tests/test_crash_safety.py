@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from pipeline.store.dataset import recover
 from standin import FakeArxiv
-from tests.conftest import ROOT, fast_run_args, run_cli
+from tests.conftest import ROOT, cli, fast_run_args
 
 KILLS = 20
 
@@ -36,7 +36,7 @@ def test_kill_9_at_random_moments_never_leaves_a_broken_dataset(
     out = tmp_path / "out"
     rng = random.Random(20261125)
     with FakeArxiv() as api:
-        assert run_cli(fast_run_args(api, out, tmp_path / "c0.sqlite", seed_list)).returncode == 0
+        assert cli(fast_run_args(api, out, tmp_path / "c0.sqlite", seed_list)).returncode == 0
         committed = _dataset_run_ids(out)
         assert len(committed) == 1
 
@@ -87,7 +87,7 @@ def test_kill_9_at_random_moments_never_leaves_a_broken_dataset(
             committed |= after
 
         assert killed_mid_run >= KILLS // 2, "too few kills landed while the run was working"
-        final = run_cli(
+        final = cli(
             [*fast_run_args(api, out, tmp_path / "final.sqlite", seed_list), "--max-age", "0"]
         )
         assert final.returncode == 0, final.stderr

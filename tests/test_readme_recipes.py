@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from standin import FakeArxiv
-from tests.conftest import ROOT, fast_run_args, run_cli
+from tests.conftest import ROOT, cli, fast_run_args
 
 HEADING = "## For analysts"
 README = ROOT / "README.md"
@@ -59,7 +59,7 @@ def test_recipes_run_and_print(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: 
     recipes = analyst_recipes()
     assert len(recipes) >= 3, "expected at least three recipes"
     root = tmp_path / "analyst"
-    result = run_cli(
+    result = cli(
         fast_run_args(arxiv_api, root / "data" / "enriched", tmp_path / "cache.sqlite", seed_list)
     )
     assert result.returncode == 0, result.stderr
