@@ -33,7 +33,7 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
         rates={"503": 0.2, "429": 0.1, "empty": 0.1, "truncated": 0.05}, retry_after="0", seed=7
     )
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
-    delay = 0.2
+    delay = 0.05
     with FakeArxiv(faults=faults) as api:
         run = cli(
             [
