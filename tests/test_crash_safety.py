@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import random
 import signal
@@ -20,13 +21,14 @@ from tests.conftest import ROOT, cli, fast_run_args
 
 KILLS = 20
 
-# A run in a process of its own, started ahead with its imports done, that begins when its
-# stdin closes: the clock of a kill then starts with the run, not with the interpreter, and
-# the next process imports while the current one runs.
+# A run in a process of its own, started ahead: it says when its imports are done and begins
+# when its stdin closes. The clock of a kill then starts with the run, not with the
+# interpreter, and the next process imports while the current one runs.
 READY_THEN_RUN = (
     "import sys\n"
     "import arxiv, pyarrow.parquet, requests_cache\n"
     "from pipeline.cli import main\n"
+    "print('ready', flush=True)\n"
     "sys.stdin.read()\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
@@ -64,7 +66,7 @@ class Runs:
             ],
             cwd=ROOT,
             stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
         self.started.append(process)
@@ -72,7 +74,9 @@ class Runs:
 
     @staticmethod
     def go(process: subprocess.Popen[bytes]) -> float:
-        assert process.stdin is not None
+        """Start the run once the process is ready; the moment it started."""
+        assert process.stdin is not None and process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
         process.stdin.close()
         return time.monotonic()
 
@@ -102,7 +106,7 @@ def test_kill_9_at_random_moments_never_leaves_a_broken_dataset(runs: Runs, tmp_
     assert len(committed) == 1
 
     reference = runs.ready(1000)
-    following = runs.ready(0)
+    waiting = collections.deque([runs.ready(0), runs.ready(1)])
     api.reset_log()
     began = runs.go(reference)
     assert reference.wait(timeout=60) == 0
@@ -114,7 +118,9 @@ def test_kill_9_at_random_moments_never_leaves_a_broken_dataset(runs: Runs, tmp_
     killed_mid_run = 0
     for n in range(KILLS):
         before = _dataset_run_ids(out)
-        process, following = following, runs.ready(n + 1)
+        process = waiting.popleft()
+        if n + 2 < KILLS:
+            waiting.append(runs.ready(n + 2))
         api.reset_log()
         began = runs.go(process)
         if n % 2:  # every other kill lands after the last request, the rest at any moment
