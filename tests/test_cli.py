@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.store.schema import ENTRIES, PAPERS
-from standin import FakeArxiv
+from standin import FakeArxiv, Faults
 from tests.conftest import cli, fast_run_args, run_cli
 
 
@@ -288,3 +288,17 @@ def test_unknown_ids_are_not_found(arxiv_api: FakeArxiv, tmp_path: Path) -> None
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.slow  # the exit codes of a process, end to end
+def test_a_usage_error_and_a_partial_run_are_the_exit_codes_of_the_process(
+    seed_list: Path, tmp_path: Path
+) -> None:
+    usage = run_cli(["run", str(seed_list), "--batch-size", "0"])
+    assert usage.returncode == 2
+    assert usage.stderr.startswith("python -m pipeline run: error: argument --batch-size")
+    with FakeArxiv(faults=Faults(lockout_after=1, retry_after="0")) as api:
+        args = fast_run_args(api, tmp_path / "out", tmp_path / "c.sqlite", seed_list)
+        partial = run_cli([*args, "--batch-size", "50", "--max-retries", "0"])
+    assert partial.returncode == 3, partial.stderr
+    assert "pending" in partial.stdout

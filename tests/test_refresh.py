@@ -1,24 +1,18 @@
 """Scheduled refreshes: only new or stale papers are asked for, changes and removals are kept,
-lists are pulled from where they live, and the cache can be inspected and emptied."""
+and the cache can be inspected and emptied (pulling lists: tests/lists/test_pull.py)."""
 
 from __future__ import annotations
 
-import functools
 import json
-import shutil
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import pytest
 
 from standin import FakeArxiv
-from tests.conftest import SEED_LIST, cli, fast_run_args
+from tests.conftest import cli, fast_run_args
 
 
 def test_max_age_zero_refetches_everything_in_the_fewest_batches(
@@ -110,104 +104,6 @@ def test_a_paper_that_left_the_list_moves_to_removed(
     assert removed[0]["removed_at"] is not None
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    """Serves files and logs nothing: the commands run in this process, their stderr is ours."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def list_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A plain HTTP server on 127.0.0.1 serving a folder, as GitHub serves raw files."""
-    folder = tmp_path / "served"
-    folder.mkdir()
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", folder
-    server.shutdown()
-    server.server_close()
-
-
-def test_pull_stores_the_list_with_its_source_and_skips_an_unchanged_one(
-    list_server: tuple[str, Path], tmp_path: Path
-) -> None:
-    base, served = list_server
-    shutil.copyfile(SEED_LIST, served / "README.md")
-    work = tmp_path / "work"
-    work.mkdir()
-    url = f"{base}/README.md"
-
-    first = cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
-    assert first.returncode == 0, first.stderr
-    assert "pulled" in first.stdout and "71 entries" in first.stdout
-    pulled = work / "data" / "raw" / "compression.md"
-    assert pulled.read_bytes() == SEED_LIST.read_bytes()
-    source = json.loads((work / "data" / "raw" / "compression.source.json").read_text())
-    assert source["url"] == url and len(source["sha256"]) == 64 and source["pulled_at"]
-
-    stamp = pulled.stat().st_mtime_ns
-    second = cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
-    assert second.returncode == 0
-    assert "unchanged" in second.stdout
-    assert pulled.stat().st_mtime_ns == stamp
-
-    (served / "README.md").write_text(
-        SEED_LIST.read_text(encoding="utf-8") + "- [Extra](https://arxiv.org/abs/1605.08386)\n",
-        encoding="utf-8",
-    )
-    third = cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
-    assert third.returncode == 0
-    assert "72 entries" in third.stdout
-
-
-def test_pull_refuses_what_is_not_a_list(list_server: tuple[str, Path], tmp_path: Path) -> None:
-    base, served = list_server
-    (served / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
-    for url in (f"{base}/image.png", f"{base}/missing.md"):
-        run = cli(["pull", url, "--name", "x", "--cache", "c.sqlite"], cwd=tmp_path)
-        assert run.returncode == 1
-        assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1
-    assert not (tmp_path / "data" / "raw" / "x.md").exists()
-
-
-def test_run_pull_pulls_recorded_lists_before_running(
-    list_server: tuple[str, Path], arxiv_api: FakeArxiv, tmp_path: Path
-) -> None:
-    base, served = list_server
-    (served / "README.md").write_text("# L\n- [A](https://arxiv.org/abs/1503.02531)\n")
-    work = tmp_path / "work"
-    work.mkdir()
-    assert (
-        cli(
-            ["pull", f"{base}/README.md", "--name", "small", "--cache", "c.sqlite"], cwd=work
-        ).returncode
-        == 0
-    )
-    (served / "README.md").write_text(
-        "# L\n- [A](https://arxiv.org/abs/1503.02531)\n- [B](https://arxiv.org/abs/1605.08386)\n"
-    )
-    run = cli(
-        [
-            "run",
-            "--pull",
-            "--out",
-            "out",
-            "--cache",
-            "c.sqlite",
-            "--api-url",
-            arxiv_api.url,
-            "--delay",
-            "0",
-            "--no-progress",
-        ],
-        cwd=work,
-    )
-    assert run.returncode == 0, run.stderr
-    assert pq.read_table(work / "out" / "papers.parquet").num_rows == 2
-
-
 def test_cache_info_and_clear(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
     assert cli(fast_run_args(arxiv_api, tmp_path / "o", cache, seed_list)).returncode == 0
@@ -254,23 +150,6 @@ def test_a_first_run_counts_every_paper_as_fetched(
     assert cli(fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)).returncode == 0
     counts = json.loads((out / "manifest.json").read_text())["counts"]
     assert (counts["ids_fetched"], counts["ids_kept_from_previous"]) == (67, 0)
-
-
-def test_pull_records_the_source_of_a_list_already_there_unchanged(
-    list_server: tuple[str, Path], tmp_path: Path
-) -> None:
-    base, served = list_server
-    shutil.copyfile(SEED_LIST, served / "README.md")
-    raw = tmp_path / "data" / "raw"
-    raw.mkdir(parents=True)
-    shutil.copyfile(SEED_LIST, raw / "compression.md")
-    run = cli(
-        ["pull", f"{base}/README.md", "--name", "compression", "--cache", "c.sqlite"], cwd=tmp_path
-    )
-    assert run.returncode == 0, run.stderr
-    assert "unchanged" in run.stdout
-    source = json.loads((raw / "compression.source.json").read_text())
-    assert source["url"] == f"{base}/README.md"
 
 
 def test_an_unreadable_history_stops_the_run_and_is_kept(
