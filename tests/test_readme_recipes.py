@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from standin import FakeArxiv
 from tests.conftest import ROOT, cli, fast_run_args
 
@@ -55,6 +57,7 @@ def test_block_extraction_keeps_to_the_section() -> None:
     assert python_blocks("# T\n## Other\n") is None
 
 
+@pytest.mark.slow  # each recipe in a fresh interpreter
 def test_recipes_run_and_print(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path) -> None:
     recipes = analyst_recipes()
     assert len(recipes) >= 3, "expected at least three recipes"
