@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from pipeline.store.schema import ALL, ENTRIES, PAPERS, READ_AS, FileSchema, type_name
 from standin import FakeArxiv
-from tests.conftest import fast_run_args, run_cli
+from tests.conftest import cli, fast_run_args
 
 HINTON = "1503.02531"  # Distilling the Knowledge in a Neural Network
 HINTON_AUTHORS = ["Geoffrey Hinton", "Oriol Vinyals", "Jeff Dean"]
@@ -38,7 +38,7 @@ POLARS_TYPES = {
 def dataset(api: FakeArxiv, seed_list: Path, tmp_path: Path) -> list[tuple[Path, FileSchema]]:
     """Run the pipeline once; every Parquet file it wrote, with its declared schema."""
     out = tmp_path / "enriched"
-    result = run_cli(fast_run_args(api, out, tmp_path / "cache.sqlite", seed_list))
+    result = cli(fast_run_args(api, out, tmp_path / "cache.sqlite", seed_list))
     assert result.returncode == 0, result.stderr
     files = [(out / s.file, s) for s in ALL if (out / s.file).exists()]
     assert {p.name for p, _ in files} >= {"papers.parquet", "entries.parquet"}

@@ -17,6 +17,7 @@ def results() -> BenchResults:
     return collect(sizes=(200,), batch_ids=200, batch_sizes=(100,), repeats=1, profile_ids=0)
 
 
+@pytest.mark.slow  # the bench measures processes of its own
 def test_request_comparison(results: BenchResults) -> None:
     comparison = results.requests
     pipeline, one_by_one, together = comparison.rows
@@ -31,6 +32,7 @@ def test_request_comparison(results: BenchResults) -> None:
     assert pipeline.requests >= 1
 
 
+@pytest.mark.slow  # the bench measures processes of its own
 def test_warm_and_synthetic_runs(results: BenchResults) -> None:
     warm = results.warm
     assert len(warm.warm_s) == len(warm.floor_s) == 1
@@ -46,6 +48,7 @@ def test_warm_and_synthetic_runs(results: BenchResults) -> None:
     assert results.batch_methods == {100: "GET"}
 
 
+@pytest.mark.slow  # the bench measures processes of its own
 def test_profile_of_the_warm_run(results: BenchResults) -> None:
     (warm,) = results.profiles
     assert 0 < warm.run_s <= warm.total_s
@@ -53,6 +56,7 @@ def test_profile_of_the_warm_run(results: BenchResults) -> None:
     assert any("read_lists" in stage.name for stage in warm.stages)
 
 
+@pytest.mark.slow  # the bench measures processes of its own
 def test_report_is_markdown_with_tables(results: BenchResults) -> None:
     text = render(results)
     assert text.startswith("# Benchmarks")

@@ -11,15 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.store.schema import ENTRIES, PAPERS
-from standin import FakeArxiv
-from tests.conftest import fast_run_args, run_cli
+from standin import FakeArxiv, Faults
+from tests.conftest import cli, fast_run_args, run_cli
 
 
 def test_help_and_version() -> None:
-    help_run = run_cli(["--help"])
+    help_run = cli(["--help"])
     assert help_run.returncode == 0
     assert "run" in help_run.stdout
-    run_help = run_cli(["run", "--help"])
+    run_help = cli(["run", "--help"])
     for option in (
         "--out",
         "--cache",
@@ -33,7 +33,7 @@ def test_help_and_version() -> None:
         "--max-age",
     ):
         assert option in run_help.stdout
-    version = run_cli(["--version"])
+    version = cli(["--version"])
     assert version.returncode == 0
     assert version.stdout.startswith("arxiv-enrich ")
 
@@ -42,7 +42,7 @@ def test_seed_list_gives_66_linked_papers_typed_and_a_second_run_sends_nothing(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
-    first = run_cli(fast_run_args(arxiv_api, out, cache, seed_list))
+    first = cli(fast_run_args(arxiv_api, out, cache, seed_list))
     assert first.returncode == 0, first.stderr
     # 66 ids in one batch of 100, and the five title-only entries in one title search.
     assert [len(r.id_list) for r in arxiv_api.log] == [66, 0]
@@ -91,7 +91,7 @@ def test_seed_list_gives_66_linked_papers_typed_and_a_second_run_sends_nothing(
     assert len(manifest["lists"][0]["sha256"]) == 64
 
     arxiv_api.reset_log()
-    second = run_cli(fast_run_args(arxiv_api, out, cache, seed_list))
+    second = cli(fast_run_args(arxiv_api, out, cache, seed_list))
     assert second.returncode == 0, second.stderr
     assert arxiv_api.log == []
     assert "0 requests sent" in second.stdout
@@ -100,7 +100,7 @@ def test_seed_list_gives_66_linked_papers_typed_and_a_second_run_sends_nothing(
 def test_user_agent_names_the_tool_and_the_contact(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
-    run = run_cli(
+    run = cli(
         fast_run_args(arxiv_api, tmp_path / "o", tmp_path / "c.sqlite", seed_list),
         env={"ARXIV_CONTACT": "lists@example.org"},
     )
@@ -112,7 +112,7 @@ def test_user_agent_names_the_tool_and_the_contact(
 def test_api_url_from_the_environment(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
-    run = run_cli(
+    run = cli(
         [
             "run",
             str(seed_list),
@@ -130,11 +130,12 @@ def test_api_url_from_the_environment(
     assert len(arxiv_api.log) == 2
 
 
+@pytest.mark.slow  # the exit code and the output of a process, end to end
 def test_unreachable_api_is_one_line_exit_1_and_the_dataset_untouched(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
-    assert run_cli(fast_run_args(arxiv_api, out, cache, seed_list)).returncode == 0
+    assert cli(fast_run_args(arxiv_api, out, cache, seed_list)).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     dead = run_cli(
         [
@@ -164,7 +165,7 @@ def test_unreachable_api_is_one_line_exit_1_and_the_dataset_untouched(
 
 def test_ids_are_batched_and_paced(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path) -> None:
     args = fast_run_args(arxiv_api, tmp_path / "o", tmp_path / "c.sqlite", seed_list)
-    run = run_cli([*args, "--batch-size", "20", "--delay", "0.2"])
+    run = cli([*args, "--batch-size", "20", "--delay", "0.2"])
     assert run.returncode == 0, run.stderr
     assert [len(r.id_list) for r in arxiv_api.log] == [20, 20, 20, 6, 0]
     starts = [r.started for r in arxiv_api.log]
@@ -192,7 +193,7 @@ def test_bad_lists_are_a_one_line_usage_error(
     setup: object, message: str, tmp_path: Path, arxiv_api: FakeArxiv
 ) -> None:
     target = setup(tmp_path)  # type: ignore[operator]
-    run = run_cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", target))
+    run = cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", target))
     assert run.returncode == 2
     assert message in run.stderr
     assert run.stderr.strip().count("\n") == 0
@@ -207,7 +208,7 @@ def test_a_list_without_arxiv_ids_is_written_with_its_entries(
     plain = _write(
         tmp_path / "plain.md", b"# Talks\n- [Dark knowledge](http://www.ttic.edu/dl/dark14.pdf)\n"
     )
-    run = run_cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", plain))
+    run = cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", plain))
     assert run.returncode == 0, run.stderr
     entries = pq.read_table(tmp_path / "out" / "entries.parquet").to_pylist()
     assert [e["status"] for e in entries] == ["not_on_arxiv"]
@@ -237,7 +238,7 @@ def test_bad_options_are_a_one_line_usage_error(
 ) -> None:
     (tmp_path / "a-file.txt").write_text("not a directory, not a cache")
     option = [o.format(file=tmp_path / "a-file.txt", dir=tmp_path) for o in bad_option]
-    run = run_cli(["run", str(seed_list), *option])
+    run = cli(["run", str(seed_list), *option])
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0
     assert "error:" in run.stderr
@@ -249,7 +250,7 @@ def test_a_list_named_twice_is_read_once(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
     again = seed_list.parent / "." / seed_list.name
-    run = run_cli(fast_run_args(arxiv_api, tmp_path / "o", tmp_path / "c.sqlite", seed_list, again))
+    run = cli(fast_run_args(arxiv_api, tmp_path / "o", tmp_path / "c.sqlite", seed_list, again))
     assert run.returncode == 0, run.stderr
     assert pq.read_table(tmp_path / "o" / "entries.parquet").num_rows == 71
 
@@ -262,7 +263,7 @@ def test_invalid_ids_are_never_sent(arxiv_api: FakeArxiv, tmp_path: Path) -> Non
         "- [C](https://arxiv.org/abs/1503.02531)\n"
     )
     lst = _write(tmp_path / "l.md", text.encode())
-    run = run_cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", lst))
+    run = cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", lst))
     assert run.returncode == 0, run.stderr
     assert [r.id_list for r in arxiv_api.log] == [["1503.02531"]]
     statuses = [
@@ -276,7 +277,7 @@ def test_unknown_ids_are_not_found(arxiv_api: FakeArxiv, tmp_path: Path) -> None
         tmp_path / "l.md",
         b"# L\n- [A](https://arxiv.org/abs/1707.99999)\n- [B](https://arxiv.org/abs/1503.02531)\n",
     )
-    run = run_cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", lst))
+    run = cli(fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", lst))
     assert run.returncode == 0, run.stderr
     statuses = [
         e["status"] for e in pq.read_table(tmp_path / "out" / "entries.parquet").to_pylist()
@@ -287,3 +288,17 @@ def test_unknown_ids_are_not_found(arxiv_api: FakeArxiv, tmp_path: Path) -> None
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.slow  # the exit codes of a process, end to end
+def test_a_usage_error_and_a_partial_run_are_the_exit_codes_of_the_process(
+    seed_list: Path, tmp_path: Path
+) -> None:
+    usage = run_cli(["run", str(seed_list), "--batch-size", "0"])
+    assert usage.returncode == 2
+    assert usage.stderr.startswith("python -m pipeline run: error: argument --batch-size")
+    with FakeArxiv(faults=Faults(lockout_after=1, retry_after="0")) as api:
+        args = fast_run_args(api, tmp_path / "out", tmp_path / "c.sqlite", seed_list)
+        partial = run_cli([*args, "--batch-size", "50", "--max-retries", "0"])
+    assert partial.returncode == 3, partial.stderr
+    assert "pending" in partial.stdout

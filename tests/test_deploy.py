@@ -30,6 +30,7 @@ def test_the_crontab_line_is_valid_cron_and_runs_the_refresh_script() -> None:
     assert "deploy/refresh.sh" in fields[5]
 
 
+@pytest.mark.slow  # systemd-analyze
 def test_the_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
     service = configparser.ConfigParser(strict=False, interpolation=None)
     service.read(DEPLOY / "arxiv-enrich.service")
@@ -64,6 +65,7 @@ def test_the_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
     assert verify.returncode == 0, verify.stderr
 
 
+@pytest.mark.slow  # check-jsonschema in a process
 def test_the_workflow_is_a_valid_weekly_github_workflow_that_keeps_the_cache() -> None:
     check = subprocess.run(
         [
@@ -125,6 +127,7 @@ def _refresh_with_a_run_that_exits(code: int, tmp_path: Path) -> tuple[int, list
     return done.returncode, calls
 
 
+@pytest.mark.slow  # deploy/refresh.sh in bash
 @pytest.mark.parametrize("code", [0, 1, 2, 3, 4])
 def test_the_refresh_script_exits_with_the_runs_code_and_reports_fixes_when_it_wrote(
     code: int, tmp_path: Path

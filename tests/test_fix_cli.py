@@ -1,6 +1,6 @@
 """End to end, as a list maintainer works: ``run`` over a list, then ``fix`` of that list.
 
-Every command is ``python -m pipeline ...`` in a subprocess against the arXiv stand-in. One
+Every command is ``python -m pipeline ...``, run in-process, against the arXiv stand-in. One
 run over the first list (and its default ``fix``) is shared by the module; tests that
 change a list or a dataset work on their own copies in ``tmp_path``.
 """
@@ -8,11 +8,8 @@ change a list or a dataset work on their own copies in ``tmp_path``.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from standin import FakeArxiv
-from tests.conftest import ROOT, SEED_LIST, fast_run_args, run_cli
+from tests.conftest import SEED_LIST, Result, cli, fast_run_args
 
 LIST_NAME = "awesome-model-compression.md"
 FIXED_NAME = "awesome-model-compression.fixed.md"
@@ -77,7 +74,7 @@ class FirstRun:
     list_path: Path
     out: Path
     cache: Path
-    fix: subprocess.CompletedProcess[str]
+    fix: Result
 
     @property
     def fixed_path(self) -> Path:
@@ -100,9 +97,9 @@ def first(stand_in: FakeArxiv, tmp_path_factory: pytest.TempPathFactory) -> Firs
     list_path = root / LIST_NAME
     shutil.copyfile(SEED_LIST, list_path)
     out, cache = root / "enriched", root / "cache.sqlite"
-    ran = run_cli(fast_run_args(stand_in, out, cache, list_path))
+    ran = cli(fast_run_args(stand_in, out, cache, list_path))
     assert ran.returncode == 0, ran.stderr
-    fixed = run_cli(["fix", str(list_path), "--enriched", str(out)])
+    fixed = cli(["fix", str(list_path), "--enriched", str(out)])
     assert fixed.returncode == 0, fixed.stderr
     return FirstRun(stand_in, list_path, out, cache, fixed)
 
@@ -116,15 +113,13 @@ def changed(old: list[str], new: list[str]) -> set[int]:
     return {n for n, (a, b) in enumerate(zip(old, new, strict=True), 1) if a != b}
 
 
-def run_and_fix(
-    api: FakeArxiv, list_path: Path, out: Path, cache: Path, *fix_args: str
-) -> subprocess.CompletedProcess[str]:
-    ran = run_cli(fast_run_args(api, out, cache, list_path))
+def run_and_fix(api: FakeArxiv, list_path: Path, out: Path, cache: Path, *fix_args: str) -> Result:
+    ran = cli(fast_run_args(api, out, cache, list_path))
     assert ran.returncode == 0, ran.stderr
-    return run_cli(["fix", str(list_path), "--enriched", str(out), *fix_args])
+    return cli(["fix", str(list_path), "--enriched", str(out), *fix_args])
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> None:
+def assert_one_line_error(result: Result, code: int) -> None:
     assert result.returncode == code
     assert result.stdout == ""
     assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1, result.stderr
@@ -225,7 +220,7 @@ def test_fix_prints_a_one_line_summary_then_a_unified_diff_of_the_changed_lines(
 
 def test_quiet_prints_the_summary_only(first: FirstRun, tmp_path: Path) -> None:
     target = tmp_path / "quiet.md"
-    quiet = run_cli(
+    quiet = cli(
         ["fix", str(first.list_path), "--enriched", str(first.out), "-q", "--out", str(target)]
     )
     assert quiet.returncode == 0, quiet.stderr
@@ -315,7 +310,7 @@ def test_a_second_run_within_max_age_sends_no_request_not_even_a_title_search(
     shutil.copytree(first.out, out)
     first.api.reset_log()
 
-    again = run_cli(fast_run_args(first.api, out, tmp_path / "empty-cache.sqlite", first.list_path))
+    again = cli(fast_run_args(first.api, out, tmp_path / "empty-cache.sqlite", first.list_path))
 
     assert again.returncode == 0, again.stderr
     assert first.api.log == []
@@ -400,9 +395,7 @@ def test_out_writes_where_asked_and_nowhere_else(first: FirstRun, tmp_path: Path
     target = tmp_path / "new" / "README.md"
     default_written = first.fixed_path.stat().st_mtime_ns
 
-    result = run_cli(
-        ["fix", str(first.list_path), "--enriched", str(first.out), "--out", str(target)]
-    )
+    result = cli(["fix", str(first.list_path), "--enriched", str(first.out), "--out", str(target)])
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:3] == [
@@ -416,7 +409,7 @@ def test_out_writes_where_asked_and_nowhere_else(first: FirstRun, tmp_path: Path
 
 
 def test_out_with_in_place_is_a_usage_error(first: FirstRun, tmp_path: Path) -> None:
-    result = run_cli(
+    result = cli(
         [
             "fix",
             str(first.list_path),
@@ -441,7 +434,7 @@ def test_fix_without_a_dataset_is_a_one_line_error_exit_2(
     if made:
         enriched.mkdir()
 
-    result = run_cli(["fix", str(first.list_path), "--enriched", str(enriched)])
+    result = cli(["fix", str(first.list_path), "--enriched", str(enriched)])
 
     assert_one_line_error(result, 2)  # cmd_fix: FixError -> EXIT_USAGE
     assert result.stderr == (
@@ -457,7 +450,7 @@ def test_fix_of_a_list_the_dataset_does_not_hold_is_a_one_line_error(
     other = tmp_path / "other.md"
     other.write_text("- [A paper](https://arxiv.org/abs/1503.02531)\n", encoding="utf-8")
 
-    result = run_cli(["fix", str(other), "--enriched", str(first.out)])
+    result = cli(["fix", str(other), "--enriched", str(first.out)])
 
     assert_one_line_error(result, 2)
     assert result.stderr.startswith(f"error: {first.out / 'entries.parquet'} has no entries of")
@@ -466,7 +459,7 @@ def test_fix_of_a_list_the_dataset_does_not_hold_is_a_one_line_error(
 def test_fix_of_a_missing_list_is_a_one_line_error(first: FirstRun, tmp_path: Path) -> None:
     missing = tmp_path / "nope.md"
 
-    result = run_cli(["fix", str(missing), "--enriched", str(first.out)])
+    result = cli(["fix", str(missing), "--enriched", str(first.out)])
 
     assert_one_line_error(result, 2)
     assert result.stderr == f"error: {missing}: no such file\n"
@@ -483,7 +476,7 @@ class FixedTwice:
     list_path: Path
     after_first: bytes
     inode_after_first: int
-    second: subprocess.CompletedProcess[str]
+    second: Result
 
 
 @pytest.fixture(scope="module")
@@ -494,7 +487,7 @@ def fixed_twice(first: FirstRun, tmp_path_factory: pytest.TempPathFactory) -> Fi
     once = run_and_fix(first.api, list_path, out, first.cache, "--in-place", "-q")
     assert once.returncode == 0, once.stderr
     after_first, inode = list_path.read_bytes(), list_path.stat().st_ino
-    second = run_cli(["fix", str(list_path), "--enriched", str(out), "--in-place"])
+    second = cli(["fix", str(list_path), "--enriched", str(out), "--in-place"])
     assert second.returncode == 0, second.stderr
     return FixedTwice(list_path, after_first, inode, second)
 
@@ -521,17 +514,9 @@ def test_the_corrected_list_gets_ordinary_permissions(first: FirstRun, tmp_path:
     new, existing = tmp_path / "new.md", tmp_path / "existing.md"
     existing.write_text("old\n", encoding="utf-8")
     existing.chmod(0o664)
-    fix = [sys.executable, "-m", "pipeline", "fix", str(first.list_path), "--enriched"]
+    fix = ["fix", str(first.list_path), "--enriched"]
     for target in (new, existing):
-        result = subprocess.run(
-            [*fix, str(first.out), "--out", str(target), "-q"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            umask=0o022,
-        )
+        result = cli([*fix, str(first.out), "--out", str(target), "-q"], umask=0o022)
         assert result.returncode == 0, result.stderr
         assert target.read_bytes() == first.fixed_path.read_bytes()
     assert new.stat().st_mode & 0o777 == 0o644  # as any new file under umask 022

@@ -11,8 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from standin import FakeArxiv
-from tests.conftest import ROOT, fast_run_args, run_cli
+from tests.conftest import ROOT, cli, fast_run_args
 
 HEADING = "## For analysts"
 README = ROOT / "README.md"
@@ -55,11 +57,12 @@ def test_block_extraction_keeps_to_the_section() -> None:
     assert python_blocks("# T\n## Other\n") is None
 
 
+@pytest.mark.slow  # each recipe in a fresh interpreter
 def test_recipes_run_and_print(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path) -> None:
     recipes = analyst_recipes()
     assert len(recipes) >= 3, "expected at least three recipes"
     root = tmp_path / "analyst"
-    result = run_cli(
+    result = cli(
         fast_run_args(arxiv_api, root / "data" / "enriched", tmp_path / "cache.sqlite", seed_list)
     )
     assert result.returncode == 0, result.stderr

@@ -1,24 +1,18 @@
 """Scheduled refreshes: only new or stale papers are asked for, changes and removals are kept,
-lists are pulled from where they live, and the cache can be inspected and emptied."""
+and the cache can be inspected and emptied (pulling lists: tests/lists/test_pull.py)."""
 
 from __future__ import annotations
 
-import functools
 import json
-import shutil
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import pytest
 
 from standin import FakeArxiv
-from tests.conftest import SEED_LIST, fast_run_args, run_cli
+from tests.conftest import cli, fast_run_args
 
 
 def test_max_age_zero_refetches_everything_in_the_fewest_batches(
@@ -29,9 +23,9 @@ def test_max_age_zero_refetches_everything_in_the_fewest_batches(
         "--batch-size",
         "30",
     ]
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     arxiv_api.reset_log()
-    assert run_cli([*args, "--max-age", "0"]).returncode == 0
+    assert cli([*args, "--max-age", "0"]).returncode == 0
     assert [len(r.id_list) for r in arxiv_api.log] == [30, 30, 6, 0]  # and the title search
 
 
@@ -40,7 +34,7 @@ def test_only_stale_papers_are_asked_for(
 ) -> None:
     out = tmp_path / "o"
     args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     papers = pq.read_table(out / "papers.parquet")
     stale = {"1503.02531", "1704.04861"}
     old = pa.scalar(datetime.now(UTC) - timedelta(days=8), papers.schema.field("fetched_at").type)
@@ -52,7 +46,7 @@ def test_only_stale_papers_are_asked_for(
     pq.write_table(papers, out / "papers.parquet")
 
     arxiv_api.reset_log()
-    run = run_cli([*args, "--cache", str(tmp_path / "cold.sqlite")])
+    run = cli([*args, "--cache", str(tmp_path / "cold.sqlite")])
     assert run.returncode == 0, run.stderr
     assert [sorted(r.id_list) for r in arxiv_api.log] == [sorted(stale)]
     manifest = json.loads((out / "manifest.json").read_text())
@@ -65,13 +59,13 @@ def test_a_new_version_on_arxiv_is_recorded_in_changes(
 ) -> None:
     out = tmp_path / "o"
     args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     assert pq.read_table(out / "changes.parquet").num_rows == 0
 
     arxiv_api.add_version(
         "1503.02531", "2026-11-20T10:00:00Z", journal_ref="NIPS 2014 Deep Learning Workshop"
     )
-    run = run_cli([*args, "--max-age", "0"])
+    run = cli([*args, "--max-age", "0"])
     assert run.returncode == 0, run.stderr
     assert "1 paper has a new version: 1503.02531 (v1 -> v2)" in run.stdout
     changes = pq.read_table(out / "changes.parquet").to_pylist()
@@ -84,7 +78,7 @@ def test_a_new_version_on_arxiv_is_recorded_in_changes(
     assert manifest["changes"]["count"] == 2
 
     # Changes accumulate run after run; a run that sees none adds none.
-    assert run_cli([*args, "--max-age", "0"]).returncode == 0
+    assert cli([*args, "--max-age", "0"]).returncode == 0
     assert pq.read_table(out / "changes.parquet").num_rows == 2
 
 
@@ -93,13 +87,13 @@ def test_a_paper_that_left_the_list_moves_to_removed(
 ) -> None:
     out = tmp_path / "o"
     args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     text = seed_list.read_text(encoding="utf-8")
     seed_list.write_text(
         "\n".join(line for line in text.split("\n") if "1503.02531" not in line), encoding="utf-8"
     )
 
-    run = run_cli(args)
+    run = cli(args)
     assert run.returncode == 0, run.stderr
     assert "1 paper left the lists" in run.stdout
     papers = pq.read_table(out / "papers.parquet")
@@ -110,106 +104,15 @@ def test_a_paper_that_left_the_list_moves_to_removed(
     assert removed[0]["removed_at"] is not None
 
 
-@pytest.fixture
-def list_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A plain HTTP server on 127.0.0.1 serving a folder, as GitHub serves raw files."""
-    folder = tmp_path / "served"
-    folder.mkdir()
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", folder
-    server.shutdown()
-    server.server_close()
-
-
-def test_pull_stores_the_list_with_its_source_and_skips_an_unchanged_one(
-    list_server: tuple[str, Path], tmp_path: Path
-) -> None:
-    base, served = list_server
-    shutil.copyfile(SEED_LIST, served / "README.md")
-    work = tmp_path / "work"
-    work.mkdir()
-    url = f"{base}/README.md"
-
-    first = run_cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
-    assert first.returncode == 0, first.stderr
-    assert "pulled" in first.stdout and "71 entries" in first.stdout
-    pulled = work / "data" / "raw" / "compression.md"
-    assert pulled.read_bytes() == SEED_LIST.read_bytes()
-    source = json.loads((work / "data" / "raw" / "compression.source.json").read_text())
-    assert source["url"] == url and len(source["sha256"]) == 64 and source["pulled_at"]
-
-    stamp = pulled.stat().st_mtime_ns
-    second = run_cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
-    assert second.returncode == 0
-    assert "unchanged" in second.stdout
-    assert pulled.stat().st_mtime_ns == stamp
-
-    (served / "README.md").write_text(
-        SEED_LIST.read_text(encoding="utf-8") + "- [Extra](https://arxiv.org/abs/1605.08386)\n",
-        encoding="utf-8",
-    )
-    third = run_cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
-    assert third.returncode == 0
-    assert "72 entries" in third.stdout
-
-
-def test_pull_refuses_what_is_not_a_list(list_server: tuple[str, Path], tmp_path: Path) -> None:
-    base, served = list_server
-    (served / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
-    for url in (f"{base}/image.png", f"{base}/missing.md"):
-        run = run_cli(["pull", url, "--name", "x", "--cache", "c.sqlite"], cwd=tmp_path)
-        assert run.returncode == 1
-        assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1
-    assert not (tmp_path / "data" / "raw" / "x.md").exists()
-
-
-def test_run_pull_pulls_recorded_lists_before_running(
-    list_server: tuple[str, Path], arxiv_api: FakeArxiv, tmp_path: Path
-) -> None:
-    base, served = list_server
-    (served / "README.md").write_text("# L\n- [A](https://arxiv.org/abs/1503.02531)\n")
-    work = tmp_path / "work"
-    work.mkdir()
-    assert (
-        run_cli(
-            ["pull", f"{base}/README.md", "--name", "small", "--cache", "c.sqlite"], cwd=work
-        ).returncode
-        == 0
-    )
-    (served / "README.md").write_text(
-        "# L\n- [A](https://arxiv.org/abs/1503.02531)\n- [B](https://arxiv.org/abs/1605.08386)\n"
-    )
-    run = run_cli(
-        [
-            "run",
-            "--pull",
-            "--out",
-            "out",
-            "--cache",
-            "c.sqlite",
-            "--api-url",
-            arxiv_api.url,
-            "--delay",
-            "0",
-            "--no-progress",
-        ],
-        cwd=work,
-    )
-    assert run.returncode == 0, run.stderr
-    assert pq.read_table(work / "out" / "papers.parquet").num_rows == 2
-
-
 def test_cache_info_and_clear(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
-    assert run_cli(fast_run_args(arxiv_api, tmp_path / "o", cache, seed_list)).returncode == 0
-    info = run_cli(["cache", "info", "--cache", str(cache)])
+    assert cli(fast_run_args(arxiv_api, tmp_path / "o", cache, seed_list)).returncode == 0
+    info = cli(["cache", "info", "--cache", str(cache)])
     # One answer to the batch of ids, one to the title search.
     assert info.returncode == 0 and "2 responses (2 fresh)" in info.stdout
-    cleared = run_cli(["cache", "clear", "--cache", str(cache)])
+    cleared = cli(["cache", "clear", "--cache", str(cache)])
     assert cleared.returncode == 0 and "removed 2 responses" in cleared.stdout
-    assert "0 responses" in run_cli(["cache", "info", "--cache", str(cache)]).stdout
+    assert "0 responses" in cli(["cache", "info", "--cache", str(cache)]).stdout
 
 
 def test_an_id_arxiv_does_not_know_is_not_asked_again_within_max_age(
@@ -222,7 +125,7 @@ def test_an_id_arxiv_does_not_know_is_not_asked_again_within_max_age(
     )
     out = tmp_path / "o"
     args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", lst)
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     first = pq.read_table(out / "entries.parquet").to_pylist()
     assert [(e["status"], e["checked_at"] is not None) for e in first] == [
         ("not_found", True),
@@ -230,13 +133,13 @@ def test_an_id_arxiv_does_not_know_is_not_asked_again_within_max_age(
     ]
 
     arxiv_api.reset_log()
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     assert arxiv_api.log == []
     again = pq.read_table(out / "entries.parquet").to_pylist()
     assert again[0]["status"] == "not_found"
     assert again[0]["checked_at"] == first[0]["checked_at"]
 
-    assert run_cli([*args, "--max-age", "0"]).returncode == 0
+    assert cli([*args, "--max-age", "0"]).returncode == 0
     assert "1707.99999" in {i for r in arxiv_api.log for i in r.id_list}
 
 
@@ -244,26 +147,9 @@ def test_a_first_run_counts_every_paper_as_fetched(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "o"
-    assert run_cli(fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)).returncode == 0
+    assert cli(fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)).returncode == 0
     counts = json.loads((out / "manifest.json").read_text())["counts"]
     assert (counts["ids_fetched"], counts["ids_kept_from_previous"]) == (67, 0)
-
-
-def test_pull_records_the_source_of_a_list_already_there_unchanged(
-    list_server: tuple[str, Path], tmp_path: Path
-) -> None:
-    base, served = list_server
-    shutil.copyfile(SEED_LIST, served / "README.md")
-    raw = tmp_path / "data" / "raw"
-    raw.mkdir(parents=True)
-    shutil.copyfile(SEED_LIST, raw / "compression.md")
-    run = run_cli(
-        ["pull", f"{base}/README.md", "--name", "compression", "--cache", "c.sqlite"], cwd=tmp_path
-    )
-    assert run.returncode == 0, run.stderr
-    assert "unchanged" in run.stdout
-    source = json.loads((raw / "compression.source.json").read_text())
-    assert source["url"] == f"{base}/README.md"
 
 
 def test_an_unreadable_history_stops_the_run_and_is_kept(
@@ -271,11 +157,11 @@ def test_an_unreadable_history_stops_the_run_and_is_kept(
 ) -> None:
     out = tmp_path / "o"
     args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     (out / "changes.parquet").write_bytes(b"damaged")
     before = (out / "papers.parquet").read_bytes()
     arxiv_api.reset_log()
-    run = run_cli([*args, "--max-age", "0", "-q"])
+    run = cli([*args, "--max-age", "0", "-q"])
     assert run.returncode == 1
     assert run.stderr.startswith("error: ") and "changes.parquet is unreadable" in run.stderr
     assert run.stderr.strip().count("\n") == 0

@@ -15,7 +15,7 @@ import pytest
 from pipeline.report import ReportError, write_report
 from pipeline.store.schema import AUTHOR_FIXES
 from standin import FakeArxiv
-from tests.conftest import fast_run_args, run_cli
+from tests.conftest import cli, fast_run_args
 
 CHARTS = ("papers_per_year", "papers_per_tag", "top_authors", "entry_status")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -24,10 +24,10 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def run_twice(api: FakeArxiv, seed_list: Path, tmp_path: Path) -> Path:
     """A dataset whose last run saw arXiv publish a new version, with a new title, of one paper."""
     out = tmp_path / "enriched"
-    first = run_cli(fast_run_args(api, out, tmp_path / "cache1.sqlite", seed_list))
+    first = cli(fast_run_args(api, out, tmp_path / "cache1.sqlite", seed_list))
     assert first.returncode == 0, first.stderr
     api.add_version("1412.6550", "2015-03-27T00:00:00Z", title="FitNets: Hints (revised)")
-    second = run_cli(
+    second = cli(
         [*fast_run_args(api, out, tmp_path / "cache2.sqlite", seed_list), "--max-age", "0"]
     )
     assert second.returncode == 0, second.stderr
@@ -103,7 +103,7 @@ def test_missing_or_unreadable_dataset_raises_report_error(
         write_report(tmp_path, out)
 
     enriched = tmp_path / "enriched"
-    result = run_cli(fast_run_args(arxiv_api, enriched, tmp_path / "cache.sqlite", seed_list))
+    result = cli(fast_run_args(arxiv_api, enriched, tmp_path / "cache.sqlite", seed_list))
     assert result.returncode == 0, result.stderr
     (enriched / "manifest.json").write_text("{not json")
     with pytest.raises(ReportError, match=r"manifest\.json: unreadable JSON") as err:

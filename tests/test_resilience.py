@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from pipeline.store.dataset import DatasetLock
 from standin import FakeArxiv, Faults
-from tests.conftest import ROOT, fast_run_args, run_cli
+from tests.conftest import ROOT, cli, fast_run_args, run_cli
 
 
 def _statuses(out: Path) -> dict[str, int]:
@@ -32,9 +33,9 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
         rates={"503": 0.2, "429": 0.1, "empty": 0.1, "truncated": 0.05}, retry_after="0", seed=7
     )
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
-    delay = 0.2
+    delay = 0.05
     with FakeArxiv(faults=faults) as api:
-        run = run_cli(
+        run = cli(
             [
                 *fast_run_args(api, out, cache, seed_list),
                 "--batch-size",
@@ -60,7 +61,7 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
         api.reset_log()
         api.faults = Faults()
         fresh_out = tmp_path / "fresh"
-        again = run_cli([*fast_run_args(api, fresh_out, cache, seed_list), "--batch-size", "10"])
+        again = cli([*fast_run_args(api, fresh_out, cache, seed_list), "--batch-size", "10"])
         assert again.returncode == 0, again.stderr
         assert api.log == [], "every batch must come from the cache, none of the bad answers"
         assert pq.read_table(fresh_out / "papers.parquet").num_rows == 67
@@ -71,7 +72,7 @@ def test_a_lockout_writes_what_was_fetched_exits_3_and_the_next_run_resumes(
 ) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
     with FakeArxiv(faults=Faults(lockout_after=3, retry_after="0")) as api:
-        run = run_cli(
+        run = cli(
             [*fast_run_args(api, out, cache, seed_list), "--batch-size", "10", "--max-retries", "2"]
         )
         assert run.returncode == 3, run.stderr
@@ -85,7 +86,7 @@ def test_a_lockout_writes_what_was_fetched_exits_3_and_the_next_run_resumes(
 
         api.faults = Faults()
         api.reset_log()
-        resumed = run_cli([*fast_run_args(api, out, cache, seed_list), "--batch-size", "10"])
+        resumed = cli([*fast_run_args(api, out, cache, seed_list), "--batch-size", "10"])
         assert resumed.returncode == 0, resumed.stderr
         asked = [i for r in api.log for i in r.id_list]
         assert sorted(asked) == sorted(manifest["pending_ids"])
@@ -97,10 +98,10 @@ def test_a_retry_after_beyond_max_wait_stops_at_once_and_keeps_previous_rows(
 ) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
     with FakeArxiv() as api:
-        assert run_cli(fast_run_args(api, out, cache, seed_list)).returncode == 0
+        assert cli(fast_run_args(api, out, cache, seed_list)).returncode == 0
         api.faults = Faults(lockout_after=0, retry_after="7200")
         api.reset_log()
-        run = run_cli(
+        run = cli(
             [
                 *fast_run_args(api, out, tmp_path / "other-cache.sqlite", seed_list),
                 "--max-age",
@@ -119,10 +120,10 @@ def test_a_partial_refresh_keeps_the_previous_rows_of_papers_it_could_not_refres
 ) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache.sqlite"
     with FakeArxiv() as api:
-        assert run_cli(fast_run_args(api, out, cache, seed_list)).returncode == 0
+        assert cli(fast_run_args(api, out, cache, seed_list)).returncode == 0
         api.faults = Faults(lockout_after=2, retry_after="0")
         api.reset_log()
-        run = run_cli(
+        run = cli(
             [
                 *fast_run_args(api, out, tmp_path / "cold.sqlite", seed_list),
                 "--max-age",
@@ -138,6 +139,7 @@ def test_a_partial_refresh_keeps_the_previous_rows_of_papers_it_could_not_refres
         assert _statuses(out)["enriched"] == 67
 
 
+@pytest.mark.slow  # the lock held by another process, and exit code 4 end to end
 def test_a_second_run_exits_4_while_the_first_holds_the_lock(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
@@ -152,6 +154,7 @@ def test_a_second_run_exits_4_while_the_first_holds_the_lock(
     assert not (out / "papers.parquet").exists()
 
 
+@pytest.mark.slow  # the lock across processes
 def test_wait_waits_for_the_lock(arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     with DatasetLock(out):
@@ -174,6 +177,7 @@ def test_wait_waits_for_the_lock(arxiv_api: FakeArxiv, seed_list: Path, tmp_path
     assert (out / "papers.parquet").exists()
 
 
+@pytest.mark.slow  # a lock holder killed with SIGKILL
 def test_a_lock_left_by_a_killed_process_does_not_block(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
@@ -195,14 +199,14 @@ def test_a_lock_left_by_a_killed_process_does_not_block(
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
     assert (out / ".lock").exists()
-    run = run_cli(fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list))
+    run = cli(fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list))
     assert run.returncode == 0, run.stderr
 
 
 def test_hostile_answers_are_refused_and_retried(seed_list: Path, tmp_path: Path) -> None:
     faults = Faults(script=["bomb", "bad_utf8", "huge"])  # huge: 80 MiB, over the 64 MiB bound
     with FakeArxiv(faults=faults) as api:
-        run = run_cli(
+        run = cli(
             [
                 *fast_run_args(api, tmp_path / "out", tmp_path / "c.sqlite", seed_list),
                 "--max-retries",

@@ -27,7 +27,7 @@ from pipeline.store.schema import (
     type_name,
 )
 from standin import FakeArxiv
-from tests.conftest import ROOT, fast_run_args, run_cli
+from tests.conftest import ROOT, cli, fast_run_args
 
 SCHEMA_DOC = ROOT / "docs" / "schema.md"
 
@@ -87,7 +87,7 @@ def test_every_written_file_has_the_declared_schema_and_the_manifest_is_document
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    result = run_cli(fast_run_args(arxiv_api, out, tmp_path / "cache.sqlite", seed_list))
+    result = cli(fast_run_args(arxiv_api, out, tmp_path / "cache.sqlite", seed_list))
     assert result.returncode == 0, result.stderr
 
     # The writers' table builders, over a few real entries and papers.

@@ -1,0 +1,179 @@
+"""pipeline.run: one refresh called as a library, ``run(config)``, against the stand-in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.lists.read import ListError
+from pipeline.run import RunConfig, read_lists, run
+from standin import FakeArxiv, Faults
+from tests.conftest import ROOT, fast_run_args
+
+SMALL_LIST = """# Compression
+
+- 【Distillation】[Distilling the Knowledge in a Neural Network](https://arxiv.org/abs/1503.02531)
+- 【Pruning】[Deep Compression](https://arxiv.org/abs/1510.00149)
+- [Month thirteen](https://arxiv.org/abs/1513.01234)
+- [MobileNets](https://arxiv.org/abs/1704.04861)
+"""
+
+
+def config(api: FakeArxiv, tmp_path: Path, *lists: Path, **changes: object) -> RunConfig:
+    """A quick run against the stand-in, into tmp_path."""
+    settings: dict[str, object] = {
+        "out_dir": tmp_path / "out",
+        "cache_path": tmp_path / "cache.sqlite",
+        "api_url": api.url,
+        "delay": 0.01,
+        **changes,
+    }
+    return RunConfig(lists=lists, **settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def small_list(tmp_path: Path) -> Path:
+    path = tmp_path / "small.md"
+    path.write_text(SMALL_LIST, encoding="utf-8")
+    return path
+
+
+def test_a_run_writes_the_dataset_and_a_second_run_asks_nothing(
+    api: FakeArxiv, small_list: Path, tmp_path: Path
+) -> None:
+    first = run(config(api, tmp_path, small_list))
+
+    assert first.exit_code == 0, first.message
+    assert [sorted(r.id_list) for r in api.log] == [["1503.02531", "1510.00149", "1704.04861"]]
+    assert first.message.startswith("wrote 3 papers and 4 entries (")
+    assert first.manifest["counts"]["statuses"] == {"enriched": 3, "invalid_id": 1}
+    assert first.manifest["lists"] == [
+        {
+            "path": str(small_list),
+            "sha256": hashlib.sha256(SMALL_LIST.encode()).hexdigest(),
+            "entries": 4,
+        }
+    ]
+    written = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert written["run_id"] == first.manifest["run_id"]
+    papers = pq.read_table(tmp_path / "out" / "papers.parquet").to_pylist()
+    assert {p["arxiv_id"]: p["tags"] for p in papers} == {
+        "1503.02531": ["Distillation"],
+        "1510.00149": ["Pruning"],
+        "1704.04861": [],
+    }
+
+    api.reset_log()
+    second = run(config(api, tmp_path, small_list))
+    assert second.exit_code == 0, second.message
+    assert api.log == []
+    assert second.manifest["requests"]["sent"] == 0
+    assert second.manifest["counts"]["ids_kept_from_previous"] == 3
+    assert second.manifest["content_changed"] is False
+
+
+def test_progress_counts_every_id_asked(api: FakeArxiv, small_list: Path, tmp_path: Path) -> None:
+    bars: list[tuple[int, str]] = []
+    advanced: list[int] = []
+
+    def progress(total: int, unit: str) -> Callable[[int], None]:
+        bars.append((total, unit))
+        return advanced.append
+
+    outcome = run(config(api, tmp_path, small_list, batch_size=2), progress)
+
+    assert outcome.exit_code == 0, outcome.message
+    assert bars == [(3, "ids")]
+    assert sum(advanced) == 3 and len(advanced) == 2  # a batch of two, then one
+
+
+def test_a_lockout_is_a_partial_run_that_names_what_is_pending(
+    api: FakeArxiv, small_list: Path, tmp_path: Path
+) -> None:
+    api.faults = Faults(lockout_after=1, retry_after="0")
+
+    outcome = run(config(api, tmp_path, small_list, batch_size=1, max_retries=0))
+
+    assert outcome.exit_code == 3, outcome.message
+    assert outcome.manifest["complete"] is False
+    assert sorted(outcome.manifest["pending_ids"]) == ["1510.00149", "1704.04861"]
+    assert outcome.manifest["counts"]["statuses"] == {"enriched": 1, "failed": 2, "invalid_id": 1}
+    assert "2 ids pending" in outcome.message
+
+
+def test_an_unreachable_api_writes_nothing(small_list: Path, tmp_path: Path) -> None:
+    dead = RunConfig(
+        lists=(small_list,),
+        out_dir=tmp_path / "out",
+        cache_path=tmp_path / "cache.sqlite",
+        api_url="http://127.0.0.1:9/api/query",
+        delay=0,
+        max_retries=0,
+    )
+    outcome = run(dead)
+    assert outcome.exit_code == 1
+    assert "unreachable" in outcome.message and "nothing written" in outcome.message
+    assert not (tmp_path / "out" / "papers.parquet").exists()
+
+
+def test_read_lists_reads_a_file_once_however_it_is_named(small_list: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.md"
+    other.write_text("- [A](https://arxiv.org/abs/1605.08386)\n", encoding="utf-8")
+    same = tmp_path / "." / small_list.name
+
+    read = read_lists((small_list, other, same))
+
+    assert [r.path for r in read] == [small_list, other]
+    assert [len(r.entries) for r in read] == [4, 1]
+    assert read[1].sha256 == hashlib.sha256(other.read_bytes()).hexdigest()
+
+
+def test_read_lists_names_the_first_list_that_cannot_be_used(
+    small_list: Path, tmp_path: Path
+) -> None:
+    prose = tmp_path / "prose.md"
+    prose.write_text("# Notes\n\nNo list items at all.\n", encoding="utf-8")
+    with pytest.raises(ListError, match=r"prose\.md: no paper entries"):
+        read_lists((small_list, prose, tmp_path / "missing.md"))
+    with pytest.raises(ListError, match=r"missing\.md: no such file"):
+        read_lists((small_list, tmp_path / "missing.md", prose))
+
+
+# A run in a fresh interpreter that says, last, which of the network stack it loaded.
+LOADED = (
+    "import sys\n"
+    "from pipeline.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(code, *sorted(m for m in ('requests', 'lxml') if m in sys.modules))\n"
+)
+
+
+def loaded_by_a_run(args: list[str]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1].split()
+
+
+@pytest.mark.slow  # what a fresh interpreter imports
+def test_a_warm_run_imports_neither_requests_nor_lxml(
+    api: FakeArxiv, seed_list: Path, tmp_path: Path
+) -> None:
+    args = fast_run_args(api, tmp_path / "out", tmp_path / "cache.sqlite", seed_list)
+    # A cold run needs them, which shows that the check sees them.
+    assert loaded_by_a_run(args) == ["0", "lxml", "requests"]
+    api.reset_log()
+    assert loaded_by_a_run(args) == ["0"]
+    assert api.log == []  # nothing was stale
