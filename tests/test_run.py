@@ -8,12 +8,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.config import RunConfig
+from pipeline.lists.load import read_lists
 from pipeline.lists.read import ListError
-from pipeline.run import RunConfig, read_lists, run
+from pipeline.run import RunResult, run
+from pipeline.store.write import manifest_document
 from standin import FakeArxiv, Faults
 from tests.conftest import ROOT, fast_run_args
 
@@ -38,6 +42,12 @@ def config(api: FakeArxiv, tmp_path: Path, *lists: Path, **changes: object) -> R
     return RunConfig(lists=lists, **settings)  # type: ignore[arg-type]
 
 
+def manifest(result: RunResult) -> dict[str, Any]:
+    """The manifest the run returned, as ``manifest.json`` holds it."""
+    assert result.manifest is not None
+    return manifest_document(result.manifest)
+
+
 @pytest.fixture
 def small_list(tmp_path: Path) -> Path:
     path = tmp_path / "small.md"
@@ -50,11 +60,11 @@ def test_a_run_writes_the_dataset_and_a_second_run_asks_nothing(
 ) -> None:
     first = run(config(api, tmp_path, small_list))
 
-    assert first.exit_code == 0, first.message
+    assert first.exit_code == 0, first.summary
     assert [sorted(r.id_list) for r in api.log] == [["1503.02531", "1510.00149", "1704.04861"]]
-    assert first.message.startswith("wrote 3 papers and 4 entries (")
-    assert first.manifest["counts"]["statuses"] == {"enriched": 3, "invalid_id": 1}
-    assert first.manifest["lists"] == [
+    assert first.summary.startswith("wrote 3 papers and 4 entries (")
+    assert manifest(first)["counts"]["statuses"] == {"enriched": 3, "invalid_id": 1}
+    assert manifest(first)["lists"] == [
         {
             "path": str(small_list),
             "sha256": hashlib.sha256(SMALL_LIST.encode()).hexdigest(),
@@ -62,7 +72,7 @@ def test_a_run_writes_the_dataset_and_a_second_run_asks_nothing(
         }
     ]
     written = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert written["run_id"] == first.manifest["run_id"]
+    assert written["run_id"] == manifest(first)["run_id"]
     papers = pq.read_table(tmp_path / "out" / "papers.parquet").to_pylist()
     assert {p["arxiv_id"]: p["tags"] for p in papers} == {
         "1503.02531": ["Distillation"],
@@ -72,11 +82,11 @@ def test_a_run_writes_the_dataset_and_a_second_run_asks_nothing(
 
     api.reset_log()
     second = run(config(api, tmp_path, small_list))
-    assert second.exit_code == 0, second.message
+    assert second.exit_code == 0, second.summary
     assert api.log == []
-    assert second.manifest["requests"]["sent"] == 0
-    assert second.manifest["counts"]["ids_kept_from_previous"] == 3
-    assert second.manifest["content_changed"] is False
+    assert manifest(second)["requests"]["sent"] == 0
+    assert manifest(second)["counts"]["ids_kept_from_previous"] == 3
+    assert manifest(second)["content_changed"] is False
 
 
 def test_progress_counts_every_id_asked(api: FakeArxiv, small_list: Path, tmp_path: Path) -> None:
@@ -89,7 +99,7 @@ def test_progress_counts_every_id_asked(api: FakeArxiv, small_list: Path, tmp_pa
 
     outcome = run(config(api, tmp_path, small_list, batch_size=2), progress)
 
-    assert outcome.exit_code == 0, outcome.message
+    assert outcome.exit_code == 0, outcome.summary
     assert bars == [(3, "ids")]
     assert sum(advanced) == 3 and len(advanced) == 2  # a batch of two, then one
 
@@ -101,11 +111,11 @@ def test_a_lockout_is_a_partial_run_that_names_what_is_pending(
 
     outcome = run(config(api, tmp_path, small_list, batch_size=1, max_retries=0))
 
-    assert outcome.exit_code == 3, outcome.message
-    assert outcome.manifest["complete"] is False
-    assert sorted(outcome.manifest["pending_ids"]) == ["1510.00149", "1704.04861"]
-    assert outcome.manifest["counts"]["statuses"] == {"enriched": 1, "failed": 2, "invalid_id": 1}
-    assert "2 ids pending" in outcome.message
+    assert outcome.exit_code == 3, outcome.summary
+    assert manifest(outcome)["complete"] is False
+    assert sorted(manifest(outcome)["pending_ids"]) == ["1510.00149", "1704.04861"]
+    assert manifest(outcome)["counts"]["statuses"] == {"enriched": 1, "failed": 2, "invalid_id": 1}
+    assert "2 ids pending" in outcome.summary
 
 
 def test_an_unreachable_api_writes_nothing(small_list: Path, tmp_path: Path) -> None:
@@ -119,7 +129,7 @@ def test_an_unreachable_api_writes_nothing(small_list: Path, tmp_path: Path) -> 
     )
     outcome = run(dead)
     assert outcome.exit_code == 1
-    assert "unreachable" in outcome.message and "nothing written" in outcome.message
+    assert "unreachable" in outcome.summary and "nothing written" in outcome.summary
     assert not (tmp_path / "out" / "papers.parquet").exists()
 
 

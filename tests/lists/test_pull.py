@@ -159,10 +159,14 @@ def test_the_name_of_a_list_comes_from_its_repository_or_its_file(url: str, name
     assert name_from_url(url) == name
 
 
-@pytest.mark.parametrize("url", ["https://example.org/", "https://example.org"])
-def test_a_url_without_a_file_name_asks_for_a_name(url: str) -> None:
+@pytest.mark.parametrize("url", ["https://example.org/", "https://www.example.org"])
+def test_a_url_without_a_file_name_is_named_after_its_host(url: str) -> None:
+    assert name_from_url(url) == "example.org"
+
+
+def test_a_url_with_nothing_to_name_a_list_after_asks_for_a_name() -> None:
     with pytest.raises(PullError, match="pass --name"):
-        name_from_url(url)
+        name_from_url("http://[::]:8000/---/README.md")
 
 
 @pytest.mark.parametrize("name", ["../escape", "a/b", ".hidden", "with space", "-dash"])
@@ -183,7 +187,7 @@ def test_pull_list_writes_the_bytes_as_served_and_counts_the_entries(
 ) -> None:
     base, served = list_server
     # A byte order mark and CRLF line ends, as some editors save a README.
-    data = "\ufeff# Pruning\r\n- [A](https://arxiv.org/abs/1503.02531)\r\n- [B](1605.08386)\r\n"
+    data = "\ufeff# Pruning\r\n- [A](https://arxiv.org/abs/1503.02531)\r\n- [B](https://arxiv.org/abs/1605.08386)\r\n"
     (served / "pruning.md").write_bytes(data.encode("utf-8"))
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -239,5 +243,5 @@ def test_recorded_sources_are_read_by_name_and_a_broken_record_is_named(tmp_path
     assert recorded_sources(tmp_path) == {"a": "http://h/a.md", "b": "http://h/b.md"}
 
     (tmp_path / "d.source.json").write_text('{"sha256": "no url"}')
-    with pytest.raises(ListError, match=r"d\.source\.json: not a readable source record"):
+    with pytest.raises(ListError, match=r"d\.source\.json: not a source record"):
         recorded_sources(tmp_path)

@@ -10,17 +10,15 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from pipeline.lists.read import extract_entries
-from pipeline.records import FetchReport, Paper
+from pipeline.records import FetchReport, Paper, TitleMatches, Unanswered
 from pipeline.stages.join import (
-    TitleMatches,
     build_dataset,
-    cited_ids,
     describe_changes,
     detect_changes,
     entry_key,
-    ids_to_fetch,
     removed_papers,
 )
+from pipeline.stages.plan import cited_ids, ids_to_fetch
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -102,7 +100,7 @@ def test_every_entry_gets_the_status_of_what_became_of_its_id() -> None:
         report,
         {"1503.02531": kept},
         titles,
-        id_checked_at={"1707.99999": NOW - timedelta(hours=1)},
+        unanswered={"1707.99999": Unanswered("not_found", NOW - timedelta(hours=1))},
     )
 
     rows = {row.entry.title: row for row in dataset.entries}
