@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -45,6 +46,7 @@ from pipeline.api.retry import (
 )
 from pipeline.api.transport import ApiSession, MalformedAnswer, SessionSettings
 from pipeline.config import DEFAULT_API_URL, RunConfig
+from pipeline.errors import CacheError
 from pipeline.ids import unversioned
 from pipeline.records import Answers, FetchReport, Paper
 
@@ -310,9 +312,12 @@ def ask_arxiv(
 ) -> Answers:
     """Fetch ``ids`` and search ``titles`` through one client; what arXiv said and what
     it took."""
-    fetcher = make_fetcher(config)
-    report = fetcher.fetch(ids, progress) if ids else FetchReport()
-    candidates = fetcher.search_titles(titles)
+    try:
+        fetcher = make_fetcher(config)
+        report = fetcher.fetch(ids, progress) if ids else FetchReport()
+        candidates = fetcher.search_titles(titles)
+    except sqlite3.DatabaseError as err:  # a damaged cache file
+        raise CacheError.of(config.cache_path or "the HTTP cache", err) from err
     return Answers(
         report=report,
         candidates=candidates,

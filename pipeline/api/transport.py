@@ -248,7 +248,7 @@ class _BoundedSQLiteDict(SQLiteDict):
                 except sqlite3.OperationalError as err:
                     busy = "locked" in str(err) or "busy" in str(err)
                     if not busy or time.monotonic() > deadline:
-                        raise _cache_error(self.db_path, err) from err
+                        raise CacheError.of(self.db_path, err) from err
                     time.sleep(0.01)
             self._active_transaction = True
             try:
@@ -256,16 +256,9 @@ class _BoundedSQLiteDict(SQLiteDict):
                 connection.commit()
             except sqlite3.OperationalError as err:
                 connection.rollback()
-                raise _cache_error(self.db_path, err) from err
+                raise CacheError.of(self.db_path, err) from err
             finally:
                 self._active_transaction = False
-
-
-def _cache_error(path: object, err: Exception) -> CacheError:
-    return CacheError(
-        f"{path}: the HTTP cache cannot be used ({err}); free space, or remove it with "
-        f"`python -m pipeline cache clear --cache {path}`"
-    )
 
 
 class _BoundedSQLiteCache(SQLiteCache):

@@ -1,0 +1,188 @@
+"""``run``: fetch the lists' papers from arXiv and write the dataset."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from pipeline.cli.options import (
+    Commands,
+    UsageError,
+    add_cache_option,
+    api_url_type,
+    check_cache_file,
+    list_path,
+    number,
+    session,
+)
+from pipeline.config import DEFAULT_API_URL, DEFAULT_OUT, RAW_DIR, RunConfig, tunings
+from pipeline.records import Exit
+
+log = logging.getLogger("pipeline")
+
+
+def add_run(commands: Commands) -> None:
+    run_parser = commands.add_parser(
+        "run",
+        help="fetch the lists' papers from arXiv and write the dataset",
+        description="Read the lists, fetch new or stale papers from arXiv, write Parquet.",
+    )
+    run_parser.add_argument(
+        "lists",
+        nargs="*",
+        type=list_path,
+        metavar="LIST",
+        help=f"Markdown lists (default: every *.md in {RAW_DIR}/)",
+    )
+    run_parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"output directory (default: {DEFAULT_OUT}/)",
+    )
+    add_cache_option(run_parser)
+    run_parser.add_argument(
+        "--api-url",
+        type=api_url_type,
+        default=os.environ.get("ARXIV_API_URL", DEFAULT_API_URL),
+        metavar="URL",
+        help=f"arXiv query API (default: $ARXIV_API_URL or {DEFAULT_API_URL})",
+    )
+    for _, tuning in tunings():
+        run_parser.add_argument(
+            tuning.option,
+            type=number(tuning.kind, tuning.low, tuning.high),
+            default=tuning.default,
+            metavar=tuning.metavar,
+            help=f"{tuning.help} (default: {tuning.default_text()})",
+        )
+    run_parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another run to finish instead of exiting with 4",
+    )
+    run_parser.add_argument(
+        "--pull",
+        action="store_true",
+        help="first pull every list of data/raw/ that has a recorded source",
+    )
+    run_parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar, even on a terminal"
+    )
+    verbosity = run_parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="the pipeline's debug lines; -vv also those of the libraries",
+    )
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    run_parser.set_defaults(handler=cmd_run)
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    """The pipeline's lines at INFO (DEBUG with -v); the libraries' only from WARNING up,
+    unless -vv: a Markdown parser's internals would bury the pipeline's own lines."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose >= 2 else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if verbose
+        else "%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stderr,
+        force=True,
+    )
+    own = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    log.setLevel(own)
+
+
+def progress_factory(show_bar: bool) -> Callable[[int, str], Callable[[int], None]]:
+    """A tqdm bar on a terminal; otherwise a log line for every tenth of the work."""
+
+    def make(total: int, unit: str) -> Callable[[int], None]:
+        if show_bar:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit=unit, desc="fetching", leave=False)
+
+            def advance_bar(n: int) -> None:
+                bar.update(n)
+                if bar.n >= total:
+                    bar.close()
+
+            return advance_bar
+        done = 0
+        step = max(1, total // 10)
+
+        def advance_log(n: int) -> None:
+            nonlocal done
+            before, done = done, done + n
+            if done // step != before // step or done >= total:
+                log.info("fetched %d/%d %s", done, total, unit)
+
+        return advance_log
+
+    return make
+
+
+def default_lists() -> tuple[Path, ...]:
+    lists = tuple(sorted(RAW_DIR.glob("*.md")))
+    if not lists:
+        raise UsageError(f"no lists given and no *.md in {RAW_DIR}/")
+    return lists
+
+
+def usable_paths(out: Path, cache: Path) -> None:
+    """Refuse, before any work, an output directory or a cache that cannot be one."""
+    for path in out, *out.parents:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out {out}: {path} is a file, not a directory")
+    check_cache_file(cache)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.lists.choose import choose_lists
+    from pipeline.run import run
+
+    setup_logging(args.verbose, args.quiet)
+    usable_paths(args.out, args.cache)
+    tuned = {name: t.to_config(t.kind(getattr(args, name))) for name, t in tunings()}
+    config = RunConfig(
+        lists=tuple(args.lists) or default_lists(),
+        out_dir=args.out,
+        cache_path=args.cache,
+        api_url=args.api_url,
+        wait_for_lock=args.wait,
+        contact=os.environ.get("ARXIV_CONTACT") or None,
+        **tuned,
+    )
+    if args.pull:
+        pull_recorded_lists(config)
+    config = replace(config, lists=choose_lists(config.lists, named=bool(args.lists)))
+    show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
+    result = run(config, progress_factory(show_bar))
+    stream = sys.stdout if result.exit_code in (Exit.OK, Exit.PARTIAL) else sys.stderr
+    print(result.summary, file=stream)
+    return int(result.exit_code)
+
+
+def pull_recorded_lists(config: RunConfig) -> None:
+    """``run --pull``: pull every recorded list; a failed pull keeps the last copy."""
+    from pipeline.lists.pull import PullError, pull_list, recorded_sources
+
+    downloads = session(config.cache_path, config.timeout, config.delay)
+    for name, url in recorded_sources(RAW_DIR).items():
+        try:
+            result = pull_list(downloads, url, RAW_DIR, name)
+        except PullError as err:
+            log.warning("pull failed, using the last copy of %s: %s", name, err)
+            continue
+        state = "updated" if result.changed else "unchanged"
+        log.info("%s %s (%d entries)", state, result.path, result.entries)
