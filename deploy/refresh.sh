@@ -3,7 +3,8 @@
 # It exits non-zero only when a person should look, so that cron, systemd and CI can say so
 # (README, "Scheduled refresh"): 0 done, or a first partial run (the next run resumes it);
 # 1 fatal (or the environment is not installed); 2 bad input; 3 partial again, the run before
-# was partial too; 4 overlapping runs; any other code is the run's own.
+# was partial too; 4 overlapping runs; 5 a list's source failed (its last copy was read); any
+# other code is the run's own.
 # It installs nothing: `make install` prepares the environment, once and after an update.
 set -u
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ print("\n".join(v["path"] for v in value) if isinstance(value, list) else value)
 previous=$(manifest_key exit_code)
 "$python" -m pipeline run --pull --no-progress
 code=$?
-if [ "$code" -eq 0 ] || [ "$code" -eq 3 ]; then
+if [ "$code" -eq 0 ] || [ "$code" -eq 3 ] || [ "$code" -eq 5 ]; then
   manifest_key lists | while IFS= read -r list; do
     "$python" -m pipeline fix "$list" -q || exit 1
   done || exit 1

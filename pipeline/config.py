@@ -134,6 +134,11 @@ class RunConfig:
     """How old a paper's data may be before it is asked again."""
     wait_for_lock: bool = False
     """Wait for another run on the same output directory instead of failing at once."""
+    pull: bool = False
+    """First pull every list of ``raw_dir`` that has a recorded source (``pull``); a list
+    whose source fails is read from its last copy, and the run says so (exit 5)."""
+    raw_dir: Path = RAW_DIR
+    """Where pulled lists and their source records are."""
     contact: str | None = None
     """An e-mail address for the User-Agent, as arXiv asks of automated clients."""
 

@@ -267,6 +267,8 @@ class Exit(IntEnum):
     """arXiv stopped answering: what was fetched is written, the next run resumes."""
     LOCKED = 4
     """Another run holds the output directory."""
+    PULL_FAILED = 5
+    """Done, but a list could not be pulled from its source: its last copy was read."""
     INTERRUPTED = 130
     """Interrupted (SIGINT); the message says what had been written."""
 
@@ -274,6 +276,19 @@ class Exit(IntEnum):
 def _doc(text: str) -> Any:
     """A manifest field's meaning: it becomes the data dictionary's row for the key."""
     return field(metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """What pulling one list from its recorded source came to."""
+
+    name: str = _doc("The list's name (data/raw/NAME.md).")
+    url: str = _doc("Where it is pulled from.")
+    succeeded_at: datetime | None = _doc(
+        "When a pull of it last succeeded (this run's start when it did now)."
+    )
+    error: str | None = _doc("Why this run's pull failed (the last copy was used), or `null`.")
+    changed: bool = field(default=False, metadata={"doc": "The pull brought new content."})
 
 
 @dataclass(frozen=True)
@@ -334,6 +349,11 @@ class Manifest:
     api_url: str = _doc("The arXiv API the run asked.")
     lists: list[ListRecord] = _doc(
         "The lists read: `path`, `sha256` of the text, number of `entries`."
+    )
+    pulls: list[Pulled] = _doc(
+        "With `run --pull`, each list pulled from its source: `name`, `url`, "
+        "`succeeded_at` (when a pull last succeeded), `error` (why this pull failed, the "
+        "last copy being used), `changed`."
     )
     counts: Counts = _doc("")
     requests: Requests = _doc("")

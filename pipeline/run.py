@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pipeline.config import RunConfig
 from pipeline.lists.load import read_lists
-from pipeline.records import Answers, Dataset, Exit, Manifest
+from pipeline.records import Answers, Dataset, Exit, Manifest, Pulled
 from pipeline.stages.account import Findings, summary_of
 from pipeline.stages.authors import check_entries
 from pipeline.stages.join import build_dataset, detect_changes, removed_papers, unanswered_ids
@@ -35,7 +35,8 @@ class RunResult:
     """What a run did."""
 
     exit_code: Exit
-    """0 done, 1 arXiv unreachable (nothing written), 3 partial (see ``Exit``)."""
+    """0 done, 1 arXiv unreachable (nothing written), 3 partial, 5 a list's source failed
+    (see ``Exit``)."""
     summary: str
     """The run's last lines, for a person: what was written, changed, needs attention."""
     manifest: Manifest | None = None
@@ -53,6 +54,13 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
     started = datetime.now(UTC)
     for warning in config.warnings():
         log.warning("%s", warning)
+    pulls: list[Pulled] = []
+    if config.pull:
+        from pipeline.api.client import pull_lists
+
+        pulls = pull_lists(config)
+        for failed in (p for p in pulls if p.error):
+            log.warning("pull failed, reading the last copy of %s: %s", failed.name, failed.error)
     lists = read_lists(config.lists)
     entries = [e for lst in lists for e in lst.entries]
 
@@ -96,6 +104,7 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
             started=started,
             api_url=config.api_url,
             lists=lists,
+            pulls=pulls,
             cited=plan.cited,
             answers=answers,
             fetched=fetched,

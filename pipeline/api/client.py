@@ -48,7 +48,7 @@ from pipeline.api.transport import ApiSession, MalformedAnswer, SessionSettings
 from pipeline.config import DEFAULT_API_URL, RunConfig
 from pipeline.errors import CacheError
 from pipeline.ids import unversioned
-from pipeline.records import Answers, FetchReport, Paper
+from pipeline.records import Answers, FetchReport, Paper, Pulled
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +280,19 @@ def _some(ids: Sequence[str], shown: int = 5) -> str:
 
 def _chunks(items: Sequence[str], size: int) -> list[tuple[str, ...]]:
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def pull_lists(config: RunConfig) -> list[Pulled]:
+    """Pull every list of ``config.raw_dir`` that has a recorded source."""
+    from pipeline.lists.pull import pull_recorded
+
+    settings = SessionSettings(
+        cache_path=config.cache_path,
+        delay=config.delay,
+        timeout=config.timeout,
+        contact=config.contact,
+    )
+    return pull_recorded(ApiSession(settings), config.raw_dir)
 
 
 def make_fetcher(config: RunConfig) -> ArxivFetcher:

@@ -1,14 +1,7 @@
-"""The command line: options, exit codes, progress and logging over the library.
+"""The command line: parsing, and turning what a command did into an exit code.
 
-Exit codes (a contract for scheduled jobs):
-
-* 0: done, everything asked of arXiv was answered;
-* 1: fatal error, nothing written (arXiv unreachable, an unexpected failure);
-* 2: usage error (bad option, unusable list file);
-* 3: partial: arXiv stopped answering (rate limit, lockout); what was fetched is written,
-  the rest is kept from the previous dataset or marked ``failed``, the next run resumes;
-* 4: another run holds the output directory (see ``--wait``);
-* 130: interrupted (SIGINT); the message says what had been written.
+The exit codes are a contract for scheduled jobs: ``pipeline.records.Exit`` lists them and
+the README says what each asks of the operator.
 """
 
 from __future__ import annotations

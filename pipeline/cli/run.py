@@ -18,10 +18,8 @@ from pipeline.cli.options import (
     check_cache_file,
     list_path,
     number,
-    session,
 )
 from pipeline.config import DEFAULT_API_URL, DEFAULT_OUT, RAW_DIR, RunConfig, tunings
-from pipeline.records import Exit
 
 log = logging.getLogger("pipeline")
 
@@ -70,7 +68,8 @@ def add_run(commands: Commands) -> None:
     run_parser.add_argument(
         "--pull",
         action="store_true",
-        help="first pull every list of data/raw/ that has a recorded source",
+        help="first pull every list of data/raw/ that has a recorded source; a list whose "
+        "source fails is read from its last copy, and the run exits 5",
     )
     run_parser.add_argument(
         "--no-progress", action="store_true", help="no progress bar, even on a terminal"
@@ -160,29 +159,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         cache_path=args.cache,
         api_url=args.api_url,
         wait_for_lock=args.wait,
+        pull=args.pull,
         contact=os.environ.get("ARXIV_CONTACT") or None,
         **tuned,
     )
-    if args.pull:
-        pull_recorded_lists(config)
     config = replace(config, lists=choose_lists(config.lists, named=bool(args.lists)))
     show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
     result = run(config, progress_factory(show_bar))
-    stream = sys.stdout if result.exit_code in (Exit.OK, Exit.PARTIAL) else sys.stderr
+    stream = sys.stdout if result.manifest is not None else sys.stderr  # written, or not
     print(result.summary, file=stream)
     return int(result.exit_code)
-
-
-def pull_recorded_lists(config: RunConfig) -> None:
-    """``run --pull``: pull every recorded list; a failed pull keeps the last copy."""
-    from pipeline.lists.pull import PullError, pull_list, recorded_sources
-
-    downloads = session(config.cache_path, config.timeout, config.delay)
-    for name, url in recorded_sources(RAW_DIR).items():
-        try:
-            result = pull_list(downloads, url, RAW_DIR, name)
-        except PullError as err:
-            log.warning("pull failed, using the last copy of %s: %s", name, err)
-            continue
-        state = "updated" if result.changed else "unchanged"
-        log.info("%s %s (%d entries)", state, result.path, result.entries)

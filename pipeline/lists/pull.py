@@ -1,7 +1,9 @@
 """Pulling a list from where its maintainers keep it (e.g. a GitHub raw README).
 
 The list goes to ``data/raw/NAME.md`` and its origin to ``data/raw/NAME.source.json``
-(url, sha256, pulled_at), so that ``run --pull`` can pull it again. The download goes
+(url, where a redirect ended, sha256, when its content last changed and when a pull last
+succeeded), so that ``run --pull`` can pull it again and say how stale a list whose
+source stopped answering is. The download goes
 through the same session as API queries: timed out, bounded in size, with a User-Agent.
 An unchanged list is not rewritten, so an unchanged source leaves the tree untouched.
 """
@@ -21,6 +23,7 @@ import requests
 
 from pipeline.api.transport import ApiSession
 from pipeline.lists.read import ListError, extract_entries
+from pipeline.records import Pulled
 from pipeline.store.dataset import write_atomically
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -96,8 +99,10 @@ def pull_list(session: ApiSession, url: str, raw_dir: Path, name: str | None = N
         raise PullError(f"list name {name!r} must be letters, digits, '.', '_' or '-'")
     try:
         # Always download: revalidation by Last-Modified misses an edit made within the
-        # same second, and a list is small.
-        response = session.request("GET", url, force_refresh=True)
+        # same second, and a list is small. --timeout bounds the whole download, each hop
+        # of a redirect included.
+        with session.within(session.api_settings.timeout):
+            response = session.request("GET", url, force_refresh=True)
     except requests.RequestException as err:
         raise PullError(f"{url}: {_why(err, session.api_settings.timeout)}") from err
     if response.status_code != 200:
@@ -119,11 +124,47 @@ def pull_list(session: ApiSession, url: str, raw_dir: Path, name: str | None = N
     unchanged = path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest
     if not unchanged:
         write_atomically(path, data)
-    # A list already there unchanged still gets its source recorded, or a new URL of it.
-    if not unchanged or recorded_sources(raw_dir).get(name) != url:
-        source = {"url": url, "sha256": digest, "pulled_at": datetime.now(UTC).isoformat()}
-        write_atomically(record, (json.dumps(source, indent=2) + "\n").encode())
+    now = datetime.now(UTC).isoformat()
+    earlier = _read_record(record) if record.exists() and unchanged else {}
+    source = {
+        "url": url,
+        **({"final_url": response.url} if response.url and response.url != url else {}),
+        "sha256": digest,
+        "pulled_at": earlier.get("pulled_at", now) if unchanged else now,
+        "succeeded_at": now,
+    }
+    write_atomically(record, (json.dumps(source, indent=2) + "\n").encode())
     return PullResult(path, not unchanged, digest, len(entries))
+
+
+def _read_record(record: Path) -> dict[str, str]:
+    try:
+        source = json.loads(record.read_bytes())
+    except (OSError, ValueError) as err:
+        raise ListError(f"{record}: not a readable source record ({err})") from err
+    if not isinstance(source, dict) or not isinstance(source.get("url"), str):
+        raise ListError(
+            f'{record}: not a source record (a JSON object with a "url" string); '
+            "pull the list again or remove the record"
+        )
+    return {k: v for k, v in source.items() if isinstance(v, str)}
+
+
+def pull_recorded(session: ApiSession, raw_dir: Path) -> list[Pulled]:
+    """Pull every list of ``raw_dir`` that has a recorded source; a failed pull keeps the
+    last copy, and says so with the error and when the source last answered."""
+    pulled = []
+    for name, url in recorded_sources(raw_dir).items():
+        try:
+            result = pull_list(session, url, raw_dir, name)
+        except PullError as err:
+            record = _read_record(raw_dir / f"{name}.source.json")
+            last = record.get("succeeded_at") or record.get("pulled_at")
+            when = datetime.fromisoformat(last) if last else None
+            pulled.append(Pulled(name, url, when, str(err)))
+            continue
+        pulled.append(Pulled(name, url, datetime.now(UTC), None, result.changed))
+    return pulled
 
 
 def recorded_sources(raw_dir: Path) -> dict[str, str]:
@@ -131,17 +172,7 @@ def recorded_sources(raw_dir: Path) -> dict[str, str]:
 
     A record that is not a JSON object with a ``url`` string is a ListError naming it.
     """
-    sources = {}
-    for record in sorted(raw_dir.glob("*.source.json")):
-        try:
-            source = json.loads(record.read_bytes())
-        except (OSError, ValueError) as err:
-            raise ListError(f"{record}: not a readable source record ({err})") from err
-        url = source.get("url") if isinstance(source, dict) else None
-        if not isinstance(url, str):
-            raise ListError(
-                f'{record}: not a source record (a JSON object with a "url" string); '
-                "pull the list again or remove the record"
-            )
-        sources[record.name.removesuffix(".source.json")] = url
-    return sources
+    return {
+        record.name.removesuffix(".source.json"): _read_record(record)["url"]
+        for record in sorted(raw_dir.glob("*.source.json"))
+    }

@@ -23,6 +23,7 @@ from pipeline.records import (
     Manifest,
     NameCheck,
     Paper,
+    Pulled,
     Requests,
 )
 from pipeline.stages.join import describe_changes
@@ -37,6 +38,8 @@ class Findings:
     started: datetime
     api_url: str
     lists: list[ListRead]
+    pulls: list[Pulled]
+    """What pulling the lists came to (empty without ``pull``)."""
     cited: list[str]
     answers: Answers
     fetched: dict[str, Paper]
@@ -48,7 +51,11 @@ class Findings:
 
     @property
     def exit_code(self) -> Exit:
-        return Exit.PARTIAL if self.answers.gave_up else Exit.OK
+        if self.answers.gave_up:
+            return Exit.PARTIAL  # what asks most of the next run
+        if any(p.error for p in self.pulls):
+            return Exit.PULL_FAILED
+        return Exit.OK
 
 
 def manifest_of(findings: Findings, content_changed: bool) -> Manifest:
@@ -64,6 +71,7 @@ def manifest_of(findings: Findings, content_changed: bool) -> Manifest:
         complete=not answers.gave_up,
         api_url=findings.api_url,
         lists=[ListRecord(str(lst.path), lst.sha256, len(lst.entries)) for lst in findings.lists],
+        pulls=findings.pulls,
         counts=Counts(
             entries=len(dataset.entries),
             papers=len(dataset.papers),
@@ -130,6 +138,13 @@ def summary_of(findings: Findings, out_dir: Path) -> str:
             "entry: the API may have changed without an error; check the data "
             "(manifest.json requests.missing_fields)"
         )
+    for failed in (p for p in findings.pulls if p.error):
+        since = (
+            f"last pulled {failed.succeeded_at:%Y-%m-%d %H:%M} UTC"
+            if failed.succeeded_at
+            else "never pulled"
+        )
+        lines.append(f"pull failed: {failed.name} ({failed.error}); read its last copy ({since})")
     if answers.gave_up:
         lines.append(
             f"stopped asking arXiv: {answers.gave_up}; "
