@@ -322,7 +322,7 @@ def _group(filename: str, function: str) -> str:
 class Profile:
     """A run under cProfile: its profiled total, stages, packages and functions.
 
-    Stages are the calls ``pipeline.run.run`` makes, by cumulative time; what lies outside
+    Stages are the calls ``pipeline.refresh.run`` makes, by cumulative time; what lies outside
     ``run`` (start-up, imports, argument parsing) is ``total_s - run_s``. Packages sum the
     own time of their functions; functions are ranked by own time.
     """
@@ -350,7 +350,7 @@ def profile_pipeline(
     stats: dict[tuple[str, int, str], tuple[int, int, float, float, Any]]
     stats = pstats.Stats(str(profile)).stats  # type: ignore[attr-defined]
     run_key = next(
-        key for key in stats if key[2] == "run" and key[0].endswith(f"pipeline{os.sep}run.py")
+        key for key in stats if key[2] == "run" and key[0].endswith(f"pipeline{os.sep}refresh.py")
     )
     functions, stages = [], []
     by_package: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])

@@ -392,7 +392,7 @@ def _profile(profile: Profile) -> str:
     ]
     return (
         f"### {profile.label[0].upper()}{profile.label[1:]}\n\n"
-        f"{profile.total_s:.2f} s profiled. The calls `pipeline.run.run` makes, by cumulative "
+        f"{profile.total_s:.2f} s profiled. The calls `pipeline.refresh.run` makes, by cumulative "
         "time:\n\n"
         + table(("stage", "calls", "cumulative s", "share"), stages)
         + "\nBy package (own time of its functions; functions written in C count by their type "

@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from pipeline.config import RunConfig
     from pipeline.lists.fix import fix_list_file as fix_list
     from pipeline.lists.pull import pull_list
-    from pipeline.run import RunResult, run
+    from pipeline.refresh import RunResult, run
 
 __all__ = ["RunConfig", "RunResult", "__version__", "fix_list", "pull_list", "run"]
 
 _PUBLIC = {
-    "run": ("pipeline.run", "run"),
-    "RunResult": ("pipeline.run", "RunResult"),
+    "run": ("pipeline.refresh", "run"),
+    "RunResult": ("pipeline.refresh", "RunResult"),
     "RunConfig": ("pipeline.config", "RunConfig"),
     "fix_list": ("pipeline.lists.fix", "fix_list_file"),
     "pull_list": ("pipeline.lists.pull", "pull_list"),

@@ -29,6 +29,7 @@ from matplotlib.ticker import MaxNLocator
 
 from pipeline.records import ENTRY_STATUSES
 from pipeline.store.commit import MANIFEST, DatasetLock, StoreError, write_atomically
+from pipeline.store.dictionary import STATUS_MEANINGS
 from pipeline.store.migrate import conform, read_parquet
 from pipeline.store.schema import (
     AUTHOR_FIXES,
@@ -36,7 +37,6 @@ from pipeline.store.schema import (
     ENTRIES,
     PAPERS,
     REMOVED,
-    STATUS_MEANINGS,
     FileSchema,
 )
 

@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.store.schema import ALL, ENTRIES, PAPERS, READ_AS, FileSchema, type_name
+from pipeline.store.dictionary import READ_AS, type_name
+from pipeline.store.schema import ALL, ENTRIES, PAPERS, FileSchema
 from standin import FakeArxiv
 from tests.conftest import cli, fast_run_args
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from pipeline.config import RunConfig
-from pipeline.run import run
+from pipeline.refresh import run
 from standin import FakeArxiv
 from tests.conftest import SEED_LIST
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from pipeline.config import RunConfig
-from pipeline.run import run
+from pipeline.refresh import run
 from standin import FakeArxiv
 
 

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.config import RunConfig
+from pipeline.refresh import run
 from pipeline.report import write_report
-from pipeline.run import run
 from pipeline.store.dataset import DatasetLock, LockedError, table_bytes
 from standin import FakeArxiv
 from tests.conftest import SEED_LIST

@@ -93,7 +93,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from pipeline.store.schema import markdown as schema_markdown
+    from pipeline.store.dictionary import markdown as schema_markdown
 
     sys.stdout.write(schema_markdown())
     return 0

@@ -148,7 +148,7 @@ def usable_paths(out: Path, cache: Path) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.lists.choose import choose_lists
-    from pipeline.run import run
+    from pipeline.refresh import run
 
     setup_logging(args.verbose, args.quiet)
     usable_paths(args.out, args.cache)

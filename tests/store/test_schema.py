@@ -14,18 +14,8 @@ from pipeline.lists.read import read_entries
 from pipeline.records import ENTRY_STATUSES, FetchReport
 from pipeline.stages.join import build_dataset
 from pipeline.store.dataset import entries_table, papers_by_id, papers_table, read_table, to_table
-from pipeline.store.schema import (
-    ALL,
-    ENTRIES,
-    MANIFEST_KEYS,
-    PAPERS,
-    READ_AS,
-    STATUS_MEANINGS,
-    Column,
-    FileSchema,
-    markdown,
-    type_name,
-)
+from pipeline.store.dictionary import MANIFEST_KEYS, READ_AS, STATUS_MEANINGS, markdown, type_name
+from pipeline.store.schema import ALL, ENTRIES, PAPERS, Column, FileSchema
 from standin import FakeArxiv
 from tests.conftest import ROOT, cli, fast_run_args
 

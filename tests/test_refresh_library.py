@@ -1,4 +1,4 @@
-"""pipeline.run: one refresh called as a library, ``run(config)``, against the stand-in."""
+"""pipeline.refresh: one refresh called as a library, ``run(config)``, against the stand-in."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from pipeline.config import RunConfig
 from pipeline.lists.load import read_lists
 from pipeline.lists.read import ListError
-from pipeline.run import RunResult, run
+from pipeline.refresh import RunResult, run
 from pipeline.store.write import manifest_document
 from standin import FakeArxiv, Faults
 from tests.conftest import ROOT, fast_run_args
