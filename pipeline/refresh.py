@@ -88,7 +88,8 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
         if answers.unreachable:
             return RunResult(
                 Exit.FATAL,
-                f"arXiv API unreachable at {config.api_url}: {answers.gave_up}; "
+                f"no usable answer from the arXiv API at {config.api_url} (unreachable, or "
+                f"every answer refused): {answers.gave_up}; "
                 f"nothing written, {config.out_dir} left as it was",
             )
         # arXiv's titles and names tell which words of an entry are which.

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -100,7 +101,16 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
 
 
 def _bar_png(counts: pd.Series[int], title: str, unit: str, horizontal: bool) -> bytes:
-    """A bar chart of ``counts`` (label -> number) as PNG bytes."""
+    """A bar chart of ``counts`` (label -> number) as PNG bytes.
+
+    Labels are tags and names from the lists and arXiv: text, never matplotlib's maths
+    (``$x$`` in a tag would be parsed, and an unbalanced ``$`` fails the whole report).
+    """
+    with rc_context({"text.parse_math": False}):
+        return _draw_bars(counts, title, unit, horizontal)
+
+
+def _draw_bars(counts: pd.Series[int], title: str, unit: str, horizontal: bool) -> bytes:
     labels, values = [str(k) for k in counts.index], [int(v) for v in counts]
     height = max(3.0, 0.32 * len(labels) + 1.2) if horizontal else 4.0
     figure = Figure(figsize=(9, height), dpi=100)
