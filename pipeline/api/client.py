@@ -53,6 +53,11 @@ from pipeline.records import Answers, FetchReport, Paper, Pulled
 log = logging.getLogger(__name__)
 
 
+TITLES_PER_QUERY = 10
+"""Titles searched in one query. An empty answer is asked twice before it is believed (the
+API's flaky empty feed), so ten to a query keeps it within one request per five titles."""
+
+
 class Refused(Exception):
     """arXiv refused the query with its error feed (a malformed id in it)."""
 
@@ -234,7 +239,7 @@ class ArxivFetcher:
             return feed.papers
 
     def search_titles(
-        self, titles: Sequence[str], per_query: int = 5, per_title: int = 10
+        self, titles: Sequence[str], per_query: int = TITLES_PER_QUERY, per_title: int = 10
     ) -> dict[str, list[Paper]]:
         """Candidate papers for each title, several titles to a query (``ti:"..." OR ...``).
 
