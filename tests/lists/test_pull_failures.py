@@ -8,6 +8,8 @@ import shutil
 import socket
 from pathlib import Path
 
+from pipeline.api.transport import ApiSession, SessionSettings
+from pipeline.lists.pull import pull_list
 from standin import FakeArxiv
 from tests.api.test_deadline import raw_server
 from tests.conftest import SEED_LIST, cli, fast_run_args
@@ -60,11 +62,10 @@ def test_a_redirected_pull_records_where_it_ended_up(tmp_path: Path) -> None:
             head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
             conn.sendall(head + body)
 
+    settings = SessionSettings(cache_path=tmp_path / "c.sqlite", delay=0.0, timeout=5.0)
     with raw_server(serve) as base:
-        work = tmp_path / "work"
-        work.mkdir()
-        pulled = cli(["pull", f"{base}/README.md", "--name", "c", "--cache", "c.sqlite"], cwd=work)
-    assert pulled.returncode == 0, pulled.stderr
-    record = json.loads((work / "data/raw/c.source.json").read_text())
+        pulled = pull_list(ApiSession(settings), f"{base}/README.md", tmp_path, "c")
+    assert pulled.entries == 71
+    record = json.loads((tmp_path / "c.source.json").read_text())
     assert record["url"] == f"{base}/README.md"
     assert record["final_url"] == f"{base}/moved/README.md"
