@@ -187,12 +187,16 @@ def _line(lines: Sequence[str], number: int) -> str:
 
 
 def _title_fix(line_number: int, line: str, title: str) -> ListFix:
-    """Collapse runs of spaces in the link text that holds ``title``."""
+    """Collapse runs of spaces in the link text that holds ``title``, or else in the
+    title where the line writes it."""
     wanted = " ".join(title.split())
     for m in _LINK.finditer(line):
         if " ".join(m[1].split()) == wanted:
             old = f"[{m[1]}]"
             return ListFix(line_number, old, _SPACE_RUN.sub(" ", old), "title_spaces")
+    collapsed = _SPACE_RUN.sub(" ", title)
+    if title in line or collapsed in line:  # a title after its link (`[[ECCV](url)] Title.`)
+        return ListFix(line_number, title, collapsed, "title_spaces")
     # Not on the line any more: the fix is planned anyway and reported as skipped.
     return ListFix(line_number, f"[{title}]", f"[{_SPACE_RUN.sub(' ', title)}]", "title_spaces")
 
