@@ -77,7 +77,7 @@ def test_the_demos_fix_hint_is_a_command_that_works_as_typed(after_demo: tuple[P
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert typed.returncode == 0, typed.stderr
-    assert "3 author" in typed.stdout.splitlines()[0]
+    assert "3 author" in typed.stdout.splitlines()[-2]  # the summary, after the diff
 
 
 def test_every_readme_recipe_runs_after_only_make_demo(after_demo: tuple[Path, str]) -> None:

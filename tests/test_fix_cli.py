@@ -53,6 +53,12 @@ CHANGED_LINES = SPACED_TITLES | set(AUTHOR_FIXES) | set(PADDED_IDS) | {SPEEDING_
 CORRECT = (29, 30, 32, 34, 35, 38, 39)
 FIX_COUNTS = "34 fixes (1 arxiv_link, 3 author, 4 id, 26 title_spaces)"
 
+
+def left_line(list_path: Path) -> str:
+    """The last line of fix on the first list: Denton and the retitled paper need a person."""
+    return f"left for a person: 2 author_review; see `python -m pipeline check {list_path}`"
+
+
 FIX_COLUMNS = [
     "list_file",
     "line",
@@ -134,8 +140,9 @@ def test_fix_writes_name_fixed_md_in_the_enriched_dir_and_leaves_the_list(
 ) -> None:
     assert first.fixed_path.is_file()
     assert first.list_path.read_bytes() == SEED_LIST.read_bytes()
-    summary = first.fix.stdout.split("\n")[0]
+    *_, summary, left, end = first.fix.stdout.split("\n")
     assert summary == f"{first.list_path}: {FIX_COUNTS}; wrote {first.fixed_path}"
+    assert (left, end) == (left_line(first.list_path), "")
     assert first.fix.stderr == ""
 
 
@@ -203,17 +210,19 @@ def test_every_other_line_is_byte_for_byte_the_same(first: FirstRun) -> None:
     assert first.fixed_path.read_bytes() == "\n".join(new).encode("utf-8")
 
 
-def test_fix_prints_a_one_line_summary_then_a_unified_diff_of_the_changed_lines(
+def test_fix_prints_a_unified_diff_of_the_changed_lines_then_a_one_line_summary(
     first: FirstRun,
 ) -> None:
     old, new = lines_of(first.list_path), lines_of(first.fixed_path)
     printed = first.fix.stdout.split("\n")
-    assert printed[0].startswith(f"{first.list_path}: 34 fixes (")
-    assert printed[1] == f"--- {first.list_path}"
-    assert printed[2] == f"+++ {first.fixed_path}"
-    assert printed[3].startswith("@@ -")
-    removed = [line[1:] for line in printed[3:] if line.startswith("-")]
-    added = [line[1:] for line in printed[3:] if line.startswith("+")]
+    assert printed[0] == f"--- {first.list_path}"
+    assert printed[1] == f"+++ {first.fixed_path}"
+    assert printed[2].startswith("@@ -")
+    assert printed[-3].startswith(f"{first.list_path}: 34 fixes (")
+    assert printed[-2:] == [left_line(first.list_path), ""]
+    hunks = printed[2:-3]
+    removed = [line[1:] for line in hunks if line.startswith("-")]
+    added = [line[1:] for line in hunks if line.startswith("+")]
     assert removed == [old[n - 1] for n in sorted(CHANGED_LINES)]
     assert added == [new[n - 1] for n in sorted(CHANGED_LINES)]
 
@@ -224,7 +233,9 @@ def test_quiet_prints_the_summary_only(first: FirstRun, tmp_path: Path) -> None:
         ["fix", str(first.list_path), "--enriched", str(first.out), "-q", "--out", str(target)]
     )
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stdout == f"{first.list_path}: {FIX_COUNTS}; wrote {target}\n"
+    assert quiet.stdout == (
+        f"{first.list_path}: {FIX_COUNTS}; wrote {target}\n{left_line(first.list_path)}\n"
+    )
     assert target.read_bytes() == first.fixed_path.read_bytes()
 
 
@@ -333,8 +344,9 @@ def test_run_and_fix_over_the_fixed_list_change_nothing(first: FirstRun, tmp_pat
     again = run_and_fix(first.api, copy, out, first.cache)
 
     assert again.returncode == 0, again.stderr
-    assert again.stdout == f"{copy}: 0 fixes (nothing); wrote {out / FIXED_NAME}\n"
-    assert (out / FIXED_NAME).read_bytes() == copy.read_bytes() == first.fixed_path.read_bytes()
+    assert again.stdout == f"{copy}: 0 fixes (nothing); nothing written\n{left_line(copy)}\n"
+    assert not (out / FIXED_NAME).exists()  # nothing to fix: nothing written
+    assert copy.read_bytes() == first.fixed_path.read_bytes()
     row = next(
         r for r in pq.read_table(out / "entries.parquet").to_pylist() if r["line"] == SPEEDING_UP
     )
@@ -362,8 +374,9 @@ def test_a_list_whose_names_are_all_correct_comes_back_byte_for_byte(
     fixed = run_and_fix(first.api, list_path, out, first.cache)
 
     assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == f"{list_path}: 0 fixes (nothing); wrote {out / 'correct.fixed.md'}\n"
-    assert (out / "correct.fixed.md").read_bytes() == list_path.read_bytes() == text.encode()
+    assert fixed.stdout == f"{list_path}: 0 fixes (nothing); nothing written\n"
+    assert not (out / "correct.fixed.md").exists()
+    assert list_path.read_bytes() == text.encode()
     assert pq.read_table(out / "entries.parquet").column("status").to_pylist() == ["enriched"] * 6
     assert (out / "author_fixes.csv").read_text(encoding="utf-8").count("\n") == 1  # header
 
@@ -384,7 +397,9 @@ def test_in_place_rewrites_the_list_itself_and_keeps_its_mode(
     result = run_and_fix(first.api, list_path, out, first.cache, "--in-place", "-q")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{list_path}: {FIX_COUNTS}; wrote {list_path}\n"
+    assert (
+        result.stdout == f"{list_path}: {FIX_COUNTS}; wrote {list_path}\n{left_line(list_path)}\n"
+    )
     assert list_path.read_bytes() == first.fixed_path.read_bytes()
     assert list_path.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in folder.iterdir()] == [LIST_NAME]  # no temporary file left
@@ -398,11 +413,9 @@ def test_out_writes_where_asked_and_nowhere_else(first: FirstRun, tmp_path: Path
     result = cli(["fix", str(first.list_path), "--enriched", str(first.out), "--out", str(target)])
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:3] == [
-        f"{first.list_path}: {FIX_COUNTS}; wrote {target}",
-        f"--- {first.list_path}",
-        f"+++ {target}",
-    ]
+    printed = result.stdout.split("\n")
+    assert printed[:2] == [f"--- {first.list_path}", f"+++ {target}"]
+    assert printed[-3] == f"{first.list_path}: {FIX_COUNTS}; wrote {target}"
     assert target.read_bytes() == first.fixed_path.read_bytes()
     assert first.fixed_path.stat().st_mtime_ns == default_written
     assert first.list_path.read_bytes() == SEED_LIST.read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,15 @@ from pipeline.cli.run import setup_logging
 from pipeline.config import RAW_DIR, RunConfig
 from pipeline.records import Exit
 from pipeline.text import counted
+
+# What `fix --only` calls each kind of fix (the reasons of pipeline.lists.fix).
+FIX_NAMES = {
+    "author": "author",
+    "id": "id",
+    "link": "arxiv_link",
+    "marker": "marker",
+    "title_spaces": "title_spaces",
+}
 
 
 def add_pull(commands: Commands) -> None:
@@ -49,9 +59,10 @@ def add_fix(commands: Commands) -> None:
     fix_parser = commands.add_parser(
         "fix",
         help="write the list with the confident corrections of the last run",
-        description="Write LIST with misspelled author names, repaired ids, arXiv links of "
-        "entries found by title, and runs of spaces in titles corrected; every other byte "
-        "stays. Prints a summary and a unified diff.",
+        description="Write LIST with lost list markers, misspelled author names, repaired "
+        "and disagreeing ids, arXiv links of entries found by title, and runs of spaces in "
+        "titles corrected; every other byte stays. Prints a unified diff, then a summary "
+        "naming what is left for a person. Writes nothing when there is nothing to fix.",
     )
     fix_parser.add_argument("list", type=list_path, metavar="LIST", help="the Markdown list")
     add_enriched_option(fix_parser)
@@ -60,6 +71,19 @@ def add_fix(commands: Commands) -> None:
         "--out", type=Path, metavar="PATH", help="where to write (default: DIR/NAME.fixed.md)"
     )
     where.add_argument("--in-place", action="store_true", help="overwrite LIST itself")
+    fix_parser.add_argument(
+        "--only",
+        type=fix_names,
+        metavar="FIX[,FIX...]",
+        help=f"apply these fixes only, of: {', '.join(FIX_NAMES)} (default: all)",
+    )
+    fix_parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the diff: auto (default) when standard output is a terminal and "
+        "NO_COLOR is not set",
+    )
     fix_parser.add_argument("-q", "--quiet", action="store_true", help="the summary only, no diff")
     fix_parser.set_defaults(handler=cmd_fix)
 
@@ -84,16 +108,54 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
     require_dataset(args.enriched, ENTRIES.file)
     try:
-        outcome = fix_list_file(args.list, args.enriched, args.out, args.in_place)
+        outcome = fix_list_file(args.list, args.enriched, args.out, args.in_place, only=args.only)
     except FixError as err:
         print(f"error: {err}", file=sys.stderr)
         return Exit.USAGE
+    if outcome.diff and not args.quiet:
+        diff = outcome.diff if outcome.diff.endswith("\n") else outcome.diff + "\n"
+        sys.stdout.write(colored(diff) if _use_color(args.color) else diff)
+    for skipped in outcome.skipped:
+        print(f"skipped line {skipped.fix.line} ({skipped.fix.reason}): {skipped.why}")
     kinds = Counter(f.reason for f in outcome.applied)
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "nothing"
     where = f"wrote {outcome.out_path}" if outcome.written else "nothing written"
+    if outcome.removed is not None:
+        where += f" (removed the earlier {outcome.removed})"
     print(f"{args.list}: {counted(len(outcome.applied), 'fix', 'fixes')} ({summary}); {where}")
-    for skipped in outcome.skipped:
-        print(f"skipped line {skipped.fix.line} ({skipped.fix.reason}): {skipped.why}")
-    if outcome.diff and not args.quiet:
-        print(outcome.diff, end="" if outcome.diff.endswith("\n") else "\n")
+    if outcome.left:
+        left = ", ".join(f"{n} {finding}" for finding, n in outcome.left)
+        print(f"left for a person: {left}; see `python -m pipeline check {args.list}`")
     return 0
+
+
+def fix_names(text: str) -> frozenset[str]:
+    """An argparse type: ``author,id,...`` as the reasons of the fixes they name."""
+    names = [name.strip() for name in text.split(",")]
+    unknown = [name for name in names if name not in FIX_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown fix {', '.join(map(repr, unknown))}; the fixes are {', '.join(FIX_NAMES)}"
+        )
+    return frozenset(FIX_NAMES[name] for name in names)
+
+
+def colored(diff: str) -> str:
+    """A unified diff with its lines coloured for a terminal, as git colours them: the
+    file header bold, hunk headers cyan, removed lines red, added lines green."""
+    out, in_hunk = [], False
+    for line in diff.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        in_hunk = in_hunk or body.startswith("@@")
+        if not in_hunk:
+            code = "1" if body.startswith(("--- ", "+++ ")) else ""
+        else:
+            code = {"@": "36", "+": "32", "-": "31"}.get(body[:1], "")
+        out.append(f"\x1b[{code}m{body}\x1b[0m{line[len(body) :]}" if code else line)
+    return "".join(out)
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")

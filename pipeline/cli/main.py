@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.cli import data, lists, run
+from pipeline.cli import data, export, lists, run
 from pipeline.cli.options import Parser, UsageError
 from pipeline.errors import CacheError
 from pipeline.records import Exit
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     lists.add_fix(commands)
     data.add_report(commands)
     data.add_schema(commands)
+    export.add_export(commands)
     return parser
 
 

@@ -1,7 +1,8 @@
 """Writing a corrected copy of a list: the same bytes, except the fixes.
 
-The fixes come from a run's ``entries.parquet`` and ``author_fixes.parquet``: misspelled
-author names, repaired arXiv ids, arXiv links for entries found by title, and runs of
+The fixes come from a run's ``entries.parquet`` and ``author_fixes.parquet``: lost list
+markers, misspelled author names, repaired arXiv ids (and, of ids that disagree, the one
+whose arXiv title is the entry's), arXiv links for entries found by title, and runs of
 spaces in titles. Everything else of the file is kept as it was: line endings, trailing
 whitespace, a missing final newline, a byte order mark. A fix whose text is no longer on
 its line (the list was edited after the run) is skipped and reported, never guessed.
@@ -15,11 +16,14 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.ids import find_ids
+from pipeline.lists.marker import restore_marker
 from pipeline.lists.read import read_list_text
 from pipeline.store.dataset import (
     DatasetLock,
@@ -29,7 +33,9 @@ from pipeline.store.dataset import (
 )
 from pipeline.store.schema import AUTHOR_FIXES, ENTRIES
 
-REASONS = ("author", "id", "title_spaces", "arxiv_link")
+REASONS = ("marker", "author", "id", "title_spaces", "arxiv_link")
+# Findings no fix can settle: how many a list has is said after the fixes.
+FOR_A_PERSON = ("not_found", "invalid_id")
 
 # The first Markdown link of a line: authors stand before it, the title is its text.
 _LINK = re.compile(r"\[([^\[\]]*)\]\(")
@@ -46,9 +52,11 @@ class ListFix:
 
     ``old`` is the exact text to replace, standing alone (not inside a longer name or
     number). An ``author`` fix replaces its first occurrence before the line's first link,
-    the other kinds every occurrence. An ``arxiv_link`` fix is the exception: ``old`` is
-    the entry's own URL, which must still be on the line, and ``new`` is appended at the
-    end of the line (before any trailing whitespace).
+    the other kinds every occurrence. Two kinds are exceptions. An ``arxiv_link`` fix:
+    ``old`` is the entry's own URL, which must still be on the line, and ``new`` is
+    appended at the end of the line (before any trailing whitespace). A ``marker`` fix:
+    ``old`` is how the line starts (its indentation, or a marker glued to the text) and
+    ``new`` what it starts with once fixed.
     """
 
     line: int
@@ -70,7 +78,11 @@ class FixOutcome:
     """What fixing a list did, and where the corrected list went.
 
     ``text`` is the corrected list, ``diff`` a unified diff from the list to it (empty
-    when nothing changed), and ``written`` says whether ``out_path`` was written.
+    when nothing changed), and ``written`` says whether ``out_path`` was written (only
+    when a fix applied). ``left`` counts the findings of the list no fix settles, for a
+    person: entries ``not_found`` or ``invalid_id``, and ``author_review`` rows.
+    ``removed`` is a corrected list of an earlier fix that this one found nothing to
+    correct in, and removed (the default output only).
     """
 
     list_path: Path
@@ -80,6 +92,8 @@ class FixOutcome:
     text: str
     diff: str
     written: bool
+    left: tuple[tuple[str, int], ...] = ()
+    removed: Path | None = None
 
     @property
     def changed(self) -> bool:
@@ -100,6 +114,12 @@ def _standalone(old: str) -> re.Pattern[str]:
 
 def _apply_one(line: str, fix: ListFix) -> str | None:
     """The line with the fix applied, or None when its text is not on the line."""
+    if fix.reason == "marker":
+        if line.startswith(fix.new):
+            return line  # already fixed
+        if not line.startswith(fix.old) or not line[len(fix.old) :].strip():
+            return None
+        return fix.new + line[len(fix.old) :]
     if fix.reason == "arxiv_link":
         if not fix.old or fix.old not in line:
             return None
@@ -133,7 +153,7 @@ def try_fixes(text: str, fixes: Sequence[ListFix]) -> tuple[str, list[ListFix], 
         ending = "\r" if line.endswith("\r") else ""
         new_line = _apply_one(line.removesuffix("\r"), fix)
         if new_line is None:
-            if not _standalone(fix.new.strip()).search(line):
+            if fix.reason == "marker" or not _standalone(fix.new.strip()).search(line):
                 skipped.append(SkippedFix(fix, f"{fix.old!r} is not on line {fix.line}"))
             # else the line already reads as the fix would make it (fixed since the run)
             continue
@@ -167,12 +187,16 @@ def _line(lines: Sequence[str], number: int) -> str:
 
 
 def _title_fix(line_number: int, line: str, title: str) -> ListFix:
-    """Collapse runs of spaces in the link text that holds ``title``."""
+    """Collapse runs of spaces in the link text that holds ``title``, or else in the
+    title where the line writes it."""
     wanted = " ".join(title.split())
     for m in _LINK.finditer(line):
         if " ".join(m[1].split()) == wanted:
             old = f"[{m[1]}]"
             return ListFix(line_number, old, _SPACE_RUN.sub(" ", old), "title_spaces")
+    collapsed = _SPACE_RUN.sub(" ", title)
+    if title in line or collapsed in line:  # a title after its link (`[[ECCV](url)] Title.`)
+        return ListFix(line_number, title, collapsed, "title_spaces")
     # Not on the line any more: the fix is planned anyway and reported as skipped.
     return ListFix(line_number, f"[{title}]", f"[{_SPACE_RUN.sub(' ', title)}]", "title_spaces")
 
@@ -185,27 +209,50 @@ def _id_fix(line_number: int, row: Mapping[str, Any]) -> ListFix | None:
     return ListFix(line_number, old, new, "id") if old and new and old != new else None
 
 
+def _disagreeing_id_fixes(line_number: int, line: str, row: Mapping[str, Any]) -> list[ListFix]:
+    """The other ids of an entry whose ids disagree, replaced by the one arXiv confirmed:
+    the id whose arXiv title is the entry's (see ``refine``)."""
+    chosen = row.get("arxiv_id")
+    fixes: list[ListFix] = []
+    for found in find_ids(line):
+        other = found.parsed
+        if other.id is not None and other.id.base != chosen:
+            fix = ListFix(line_number, other.raw, str(chosen), "id")
+            if fix not in fixes:
+                fixes.append(fix)
+    return fixes
+
+
 def plan_fixes(
     list_text: str, entries: Sequence[Mapping[str, Any]], checks: Sequence[Mapping[str, Any]]
 ) -> list[ListFix]:
     """The fixes a run's rows call for on one list, in line order.
 
     ``entries`` are rows of entries.parquet and ``checks`` rows of author_fixes.parquet,
-    both of this list only. Only repaired ids that arXiv confirmed (status ``enriched``)
-    are written into the list.
+    both of this list only. Only ids that arXiv confirmed (status ``enriched``) are written
+    into the list: a repaired id, and of ids that disagree the chosen one, when the
+    entry's title is the paper's (no ``title_differs`` row says otherwise).
     """
     lines = list_text.split("\n")
     fixes: list[ListFix] = []
+    retitled = {int(c["line"]) for c in checks if c.get("kind") == "title_differs"}
     for check in checks:
         if check.get("action") == "fix" and check.get("listed") and check.get("on_arxiv"):
             fixes.append(ListFix(int(check["line"]), check["listed"], check["on_arxiv"], "author"))
     for row in entries:
         number = int(row["line"])
         line = _line(lines, number)
-        if row.get("id_fix") and row.get("status") == "enriched":
+        defects = row.get("defects") or ()
+        marker = restore_marker(lines, number, defects)
+        if marker is not None:
+            fixes.append(ListFix(number, *marker, "marker"))
+        enriched = row.get("status") == "enriched"
+        if row.get("id_fix") and enriched:
             fix = _id_fix(number, row)
             if fix is not None:
                 fixes.append(fix)
+        if "ids_disagree" in defects and enriched and row.get("title") and number not in retitled:
+            fixes.extend(_disagreeing_id_fixes(number, line, row))
         title = row.get("title")
         if title and _SPACE_RUN.search(title):
             fixes.append(_title_fix(number, line, title))
@@ -215,6 +262,15 @@ def plan_fixes(
             if abs_url not in line:
                 fixes.append(ListFix(number, url, f" [arXiv:{arxiv_id}]({abs_url})", "arxiv_link"))
     return sorted(fixes, key=lambda f: (f.line, REASONS.index(f.reason)))
+
+
+def left_for_a_person(
+    entries: Sequence[Mapping[str, Any]], checks: Sequence[Mapping[str, Any]]
+) -> tuple[tuple[str, int], ...]:
+    """(finding, count) of what no fix settles, in a fixed order; none that do not occur."""
+    found = Counter(str(r["status"]) for r in entries if r.get("status") in FOR_A_PERSON)
+    found["author_review"] = sum(1 for c in checks if c.get("action") == "review")
+    return tuple((k, found[k]) for k in (*FOR_A_PERSON, "author_review") if found[k])
 
 
 def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
@@ -266,13 +322,16 @@ def fix_list_file(
     out_path: Path | None = None,
     in_place: bool = False,
     wait_for_lock: bool = False,
+    only: Collection[str] | None = None,
 ) -> FixOutcome:
     """Write the list with the fixes of the run in ``enriched_dir``.
 
     To ``out_path``, by default ``<enriched_dir>/<list stem>.fixed.md``, or over the list
-    itself with ``in_place`` (then only when something changed). The dataset's lock is
-    held meanwhile, so both tables come from the same run (``LockedError`` if a run
-    holds it and ``wait_for_lock`` is false).
+    itself with ``in_place``; only when a fix applies (with no fix at all, an earlier
+    corrected list at the default place is removed: it corrects what needs none). ``only``
+    names the reasons (``REASONS``) to apply, all by default. The dataset's lock is held
+    meanwhile, so both tables come from the same run (``LockedError`` if a run holds it
+    and ``wait_for_lock`` is false).
     """
     if in_place and out_path is not None:
         raise ValueError("give out_path or in_place, not both")
@@ -300,12 +359,17 @@ def fix_list_file(
         checks = [
             r for r in _read_rows(enriched_dir / AUTHOR_FIXES.file) if r["list_file"] in files
         ]
-        new_text, applied, skipped = try_fixes(text, plan_fixes(text, entries, checks))
+        planned = [f for f in plan_fixes(text, entries, checks) if only is None or f.reason in only]
+        new_text, applied, skipped = try_fixes(text, planned)
 
         # A linked list is fixed where it really is; the link stays a link.
         default = enriched_dir / f"{list_path.stem}.fixed.md"
         target = list_path.resolve() if in_place else out_path or default
-        written = bool(applied) or not in_place
+        written = bool(applied)
+        removed = None
+        if not written and only is None and target == default and default.is_file():
+            default.unlink()
+            removed = default
         if written:
             if in_place and read_list_text(list_path) != text:
                 # Edited (or pulled) while being fixed: its new text must not be lost.
@@ -323,4 +387,6 @@ def fix_list_file(
         text=new_text,
         diff=unified_diff(text, new_text, str(list_path), str(target)),
         written=written,
+        left=left_for_a_person(entries, checks),
+        removed=removed,
     )

@@ -250,10 +250,14 @@ def test_fixing_the_fixed_list_changes_nothing(seed_list: Path, tmp_path: Path) 
     assert first.changed
 
     write_run(tmp_path / "run2", first.out_path, papers)
+    fixed = first.out_path.read_bytes()
     second = fix_list_file(first.out_path, tmp_path / "run2")
 
     assert second.applied == () and second.skipped == () and second.diff == ""
-    assert second.out_path.read_bytes() == first.out_path.read_bytes()
+    assert second.text == first.text
+    # Nothing to fix: nothing written, and the fixed list is as it was.
+    assert not second.written and not second.out_path.exists()
+    assert first.out_path.read_bytes() == fixed
 
 
 def test_a_correct_list_comes_back_byte_for_byte(tmp_path: Path) -> None:
@@ -271,7 +275,9 @@ def test_a_correct_list_comes_back_byte_for_byte(tmp_path: Path) -> None:
     outcome = fix_list_file(list_path, tmp_path / "out")
 
     assert not outcome.changed and outcome.diff == ""
-    assert outcome.out_path.read_bytes() == data
+    assert outcome.text == data.decode("utf-8-sig")
+    assert not outcome.written and not outcome.out_path.exists()
+    assert list_path.read_bytes() == data
 
 
 def test_in_place_rewrites_the_list_only_when_something_changed(
