@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.cli import data, lists, run
+from pipeline.cli import check, data, lists, run, status
 from pipeline.cli.options import Parser, UsageError
 from pipeline.errors import CacheError
 from pipeline.records import Exit
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     lists.add_fix(commands)
     data.add_report(commands)
     data.add_schema(commands)
+    check.add_check(commands)
+    status.add_status(commands)
     return parser
 
 
