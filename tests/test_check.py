@@ -64,7 +64,10 @@ RECORDS = [
     ),
 ]
 
-GOOD = f"- [{DISTILLING}](https://arxiv.org/abs/1503.02531) - Geoffrey Hinton, Oriol Vinyals, Jeff Dean"
+GOOD = (
+    f"- [{DISTILLING}](https://arxiv.org/abs/1503.02531) - Geoffrey Hinton, Oriol Vinyals, "
+    "Jeff Dean"
+)
 DEEP = f"- [{DEEP_COMPRESSION}](https://arxiv.org/abs/1510.00149)"
 
 # One list per code: its lines, and every code check must find in it.
