@@ -331,3 +331,12 @@ def test_the_schema_names_every_code_with_its_severity() -> None:
         severity = rule["then"]["properties"]["severity"]["const"]
         codes = rule["if"]["properties"]["code"]["enum"]
         assert codes == [c for c in FINDING_CODES if SEVERITY_OF[c] == severity]
+
+
+def test_workflow_command_values_are_escaped_as_github_unescapes_them() -> None:
+    from pipeline.cli.check import escape_data, escape_property
+
+    assert escape_data("50% off\r\nnext: a, b") == "50%25 off%0D%0Anext: a, b"
+    assert escape_property("lists/a:b,c%\n.md") == "lists/a%3Ab%2Cc%25%0A.md"
+    # Escaping % first: an escape sequence already in the text stays text.
+    assert escape_data("%0A") == "%250A"
