@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pipeline.stages.plan import Plan
 
 TITLES_PER_QUERY = 5
-"""Titles searched in one request (``ArxivClient.search_titles``)."""
+"""Titles searched in one request (``ArxivFetcher.search_titles``)."""
 _PLANNING = ("delay", "batch_size", "max_age")
 
 
