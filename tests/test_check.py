@@ -340,3 +340,15 @@ def test_workflow_command_values_are_escaped_as_github_unescapes_them() -> None:
     assert escape_property("lists/a:b,c%\n.md") == "lists/a%3Ab%2Cc%25%0A.md"
     # Escaping % first: an escape sequence already in the text stays text.
     assert escape_data("%0A") == "%250A"
+
+
+def test_while_a_run_holds_the_dataset_check_exits_4(own_api: FakeArxiv, tmp_path: Path) -> None:
+    from pipeline.store.commit import DatasetLock
+
+    path = run_over(own_api, tmp_path, [GOOD])
+    with DatasetLock(tmp_path / "out"):
+        done = cli(["check", str(path), "--enriched", str(tmp_path / "out")])
+    assert done.returncode == 4
+    assert (
+        done.stderr == f"error: a run is writing {tmp_path / 'out'} now; try again when it ends\n"
+    )
