@@ -320,6 +320,8 @@ def test_without_lists_check_reads_every_list_of_the_last_run(
     assert found == [(str(first), 4, "not_found"), (str(second), 4, "not_on_arxiv")]
     only_second = [(f["list_file"], f["code"]) for f in check_json(tmp_path, str(second))]
     assert only_second == [(str(second), "not_on_arxiv")]
+    twice = check_json(tmp_path, str(second), str(tmp_path / "." / "second.md"))
+    assert len(twice) == 1  # the same list named twice is checked once
 
 
 def test_the_schema_names_every_code_with_its_severity() -> None:

@@ -121,6 +121,9 @@ def test_bad_input_is_a_usage_error(tmp_path: Path) -> None:
     assert cli(["status", "--batch-size", "0"]).returncode == 2
     missing = cli(["status", str(tmp_path / "no.md"), "--out", str(tmp_path)])
     assert missing.returncode == 2 and "no.md: no such file" in missing.stderr
+    (tmp_path / "file").write_text("")
+    not_a_dir = cli(["status", "--out", str(tmp_path / "file")])
+    assert not_a_dir.returncode == 2 and "not the output directory" in not_a_dir.stderr
 
 
 def test_the_title_searches_per_request_are_the_clients() -> None:

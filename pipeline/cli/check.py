@@ -80,7 +80,10 @@ def _checked_lists(
         else [(r.path, r) for r in manifest.lists]
     )
     checked = []
+    seen: set[str] = set()
     for name, record in chosen:
+        if record is not None and record.path in seen:
+            continue  # the same list named twice
         run_first = f"run `python -m pipeline run {name} --out {enriched}` first"
         text = read_list_text(Path(name))
         if record is None:
@@ -90,6 +93,7 @@ def _checked_lists(
                 f"{name}: changed since the last run in {enriched} (its sha256 differs from "
                 f"the manifest's); {run_first}"
             )
+        seen.add(record.path)
         checked.append((name, record, text))
     return checked
 

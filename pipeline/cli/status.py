@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.cli.options import Commands, list_path, number
+from pipeline.cli.options import Commands, UsageError, list_path, number
 from pipeline.config import DEFAULT_OUT, RAW_DIR, tunings
 
 if TYPE_CHECKING:
@@ -134,6 +134,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from pipeline.store.last_run import read_manifest, reading
 
     manifest, history = None, History()
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: a file, not the output directory of run")
     if args.out.is_dir():
         with reading(args.out):
             manifest = read_manifest(args.out)
