@@ -160,7 +160,16 @@ def _defect_findings(row: EntryRow, first: int) -> list[Finding]:
                 )
             )
         elif defect == "empty_link":
-            found.append(_finding(row, "empty_link", "a link of the entry has no URL: `[...]()`"))
+            # A title search may have found the paper the empty link was meant for.
+            found_by_title = row.id_source == "title_search" and row.arxiv_id
+            found.append(
+                _finding(
+                    row,
+                    "empty_link",
+                    "a link of the entry has no URL: `[...]()`",
+                    abs_link(row.arxiv_id) if found_by_title and row.arxiv_id else None,
+                )
+            )
         elif defect == "ids_disagree":
             others = ", ".join(entry.other_ids) or "another id"
             found.append(

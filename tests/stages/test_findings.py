@@ -10,7 +10,7 @@ import dataclasses
 from datetime import UTC, datetime
 
 from pipeline.lists.read import extract_entries
-from pipeline.records import EntryRow, FetchReport, NameCheck, Paper
+from pipeline.records import EntryRow, FetchReport, NameCheck, Paper, TitleMatches, Unanswered
 from pipeline.stages.findings import Finding, counts, find_all
 from pipeline.stages.join import build_dataset
 
@@ -116,7 +116,6 @@ def test_findings_follow_the_rows_order_across_lists() -> None:
     first = extract_entries("# A\n\n- [Gone](https://arxiv.org/abs/2401.99999)\n", "a.md")
     second = extract_entries("# B\n\n- [Bad](https://arxiv.org/abs/1713.01234)\n", "b.md")
     report = FetchReport(not_found={"2401.99999"})
-    from pipeline.records import Unanswered
 
     rows = build_dataset(
         [*second, *first], report, {}, unanswered={"2401.99999": Unanswered("not_found", NOW)}
@@ -124,3 +123,17 @@ def test_findings_follow_the_rows_order_across_lists() -> None:
     found = find_all(rows, {}, [])
     assert [(f.list_file, f.code) for f in found] == [("b.md", "invalid_id"), ("a.md", "not_found")]
     assert "no arXiv month 17/13" in found[0].message
+
+
+def test_an_empty_link_of_a_paper_found_by_its_title_suggests_the_arxiv_link() -> None:
+    text = "# L\n\n- [Loss-aware Binarization of Deep Networks]() - ICLR 2017\n"
+    entries = extract_entries(text, "list.md")
+    found_paper = paper("1611.01600", "Loss-aware Binarization of Deep Networks")
+    titles = TitleMatches(
+        checked_at={("list.md", 3): NOW},
+        resolved={("list.md", 3): ("1611.01600", 100.0)},
+        papers={"1611.01600": found_paper},
+    )
+    rows = build_dataset(entries, FetchReport(), {}, titles).entries
+    (finding,) = find_all(rows, {"1611.01600": found_paper}, [])
+    assert (finding.code, finding.suggestion) == ("empty_link", "https://arxiv.org/abs/1611.01600")
