@@ -21,6 +21,10 @@ DEFAULT_OUT = Path("data/enriched")
 DEFAULT_CACHE = Path("data/cache/arxiv-http.sqlite")
 RAW_DIR = Path("data/raw")
 
+TITLES_PER_QUERY = 10
+"""Titles searched in one query. An empty answer is asked twice before it is believed (the
+API's flaky empty feed), so ten to a query keeps it within one request per five titles."""
+
 ARXIV_HOSTS = frozenset({"export.arxiv.org", "arxiv.org", "www.arxiv.org"})
 ARXIV_MIN_DELAY = 3.0
 """arXiv's terms of use: no more than one request every three seconds."""

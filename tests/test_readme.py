@@ -23,7 +23,17 @@ def test_the_two_set_up_commands_are_named() -> None:
 
 def test_every_command_and_option_is_documented() -> None:
     commands = _subcommands()
-    assert set(commands) == {"run", "fix", "pull", "cache", "report", "schema", "export"}
+    assert set(commands) == {
+        "run",
+        "fix",
+        "pull",
+        "cache",
+        "report",
+        "schema",
+        "export",
+        "check",
+        "status",
+    }
     for name, sub in commands.items():
         assert f"`{name}" in README, f"command {name} is not in the README"
         for action in sub._actions:

@@ -45,17 +45,12 @@ from pipeline.api.retry import (
     retry_after_seconds,
 )
 from pipeline.api.transport import ApiSession, MalformedAnswer, SessionSettings
-from pipeline.config import DEFAULT_API_URL, RunConfig
+from pipeline.config import DEFAULT_API_URL, TITLES_PER_QUERY, RunConfig
 from pipeline.errors import CacheError
 from pipeline.ids import unversioned
 from pipeline.records import Answers, FetchReport, Paper, Pulled
 
 log = logging.getLogger(__name__)
-
-
-TITLES_PER_QUERY = 10
-"""Titles searched in one query. An empty answer is asked twice before it is believed (the
-API's flaky empty feed), so ten to a query keeps it within one request per five titles."""
 
 
 class Refused(Exception):

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.cli import data, export, lists, run
+from pipeline.cli import check, data, export, lists, run, status
 from pipeline.cli.options import Parser, UsageError
 from pipeline.errors import CacheError
 from pipeline.records import Exit
@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_report(commands)
     data.add_schema(commands)
     export.add_export(commands)
+    check.add_check(commands)
+    status.add_status(commands)
     return parser
 
 
