@@ -86,11 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted while starting; nothing was written", file=sys.stderr)
         return Exit.INTERRUPTED
 
-    parser = build_parser()
     already = len(written())
     args = argparse.Namespace()
     try:
-        args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
         code: int = args.handler(args)
         if as_program:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
