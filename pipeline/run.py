@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipeline.config import RunConfig
-from pipeline.lists.load import read_lists
+from pipeline.lists.load import list_sources, read_source
 from pipeline.records import Answers, Dataset, Exit, Manifest
 from pipeline.stages.account import Findings, summary_of
 from pipeline.stages.authors import check_entries
 from pipeline.stages.join import build_dataset, detect_changes, removed_papers, unanswered_ids
 from pipeline.stages.plan import plan_run, resolve_titles
 from pipeline.stages.refine import refine
+from pipeline.stages.unchanged import unchanged_run, write_manifest
 from pipeline.store.dataset import DatasetLock, check_history, recover
 from pipeline.store.history import read_history
 from pipeline.store.write import write_findings
@@ -53,13 +54,20 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
     started = datetime.now(UTC)
     for warning in config.warnings():
         log.warning("%s", warning)
-    lists = read_lists(config.lists)
-    entries = [e for lst in lists for e in lst.entries]
+    sources = list_sources(config.lists)
+    run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
     with DatasetLock(config.out_dir, wait=config.wait_for_lock):
         recover(config.out_dir)
         check_history(config.out_dir)
         history = read_history(config.out_dir)
+        quiet = unchanged_run(config, sources, history, started, run_id)
+        if quiet is not None:
+            manifest = write_manifest(config.out_dir, quiet)
+            summary = summary_of(quiet, config.out_dir)
+            return RunResult(quiet.exit_code, summary, manifest, quiet.dataset)
+        lists = [read_source(source) for source in sources]
+        entries = [e for lst in lists for e in lst.entries]
         plan = plan_run(entries, history, started, config.max_age)
         log.info(
             "%d entries, %d arXiv ids: %d to fetch, %d fresh from the last run, "
@@ -92,7 +100,7 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
         fetched = {**titles.papers, **answers.report.papers}
         paper_of = {r.paper.arxiv_id: r.paper for r in dataset.papers}
         findings = Findings(
-            run_id=f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+            run_id=run_id,
             started=started,
             api_url=config.api_url,
             lists=lists,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.records import History, Paper, Searched, Unanswered
+from pipeline.records import Entry, History, Paper, Searched, Unanswered
+from pipeline.store.commit import MANIFEST
 from pipeline.store.dataset import papers_by_id, read_table
 from pipeline.store.schema import ENTRIES, PAPERS
 
@@ -58,3 +60,30 @@ def _searched(entries: pa.Table, papers: dict[str, Paper]) -> dict[tuple[str, st
         for row in rows.to_pylist()
         if row["title"] and (row["arxiv_id"] is None or row["arxiv_id"] in papers)
     }
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """The manifest of the dataset in ``out_dir``, or None when there is none that can
+    be read (the run then does all its work, as a first run does)."""
+    try:
+        document = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def entries_of(entries: pa.Table) -> list[Entry]:
+    """The entries of an entries.parquet table as the reader and ``refine`` made them,
+    in the order of the table (``Entry.text`` is not stored: it is empty)."""
+    columns = entries.to_pydict()
+    for name in ("tags", "authors", "code_urls", "defects", "other_ids"):
+        columns[name] = [tuple(v or ()) for v in columns[name]]
+    columns["authors_truncated"] = [bool(v) for v in columns["authors_truncated"]]
+    # The row's id and source are what the run resolved: an id found by a title search
+    # is not the entry's own.
+    searched = [source == "title_search" for source in columns["id_source"]]
+    for name in ("arxiv_id", "id_source"):
+        columns[name] = [None if s else v for s, v in zip(searched, columns[name], strict=True)]
+    columns["text"] = [""] * entries.num_rows
+    ordered = [columns[name] for name in Entry.__dataclass_fields__]
+    return [Entry(*values) for values in zip(*ordered, strict=True)]
