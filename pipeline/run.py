@@ -6,9 +6,11 @@ into a ``RunConfig`` and a ``RunResult`` into its last lines and an exit code.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -49,8 +51,27 @@ def _no_progress(total: int, label: str) -> Callable[[int], None]:
     return lambda n: None
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off: a large run holds hundreds of thousands of small
+    records until it ends, and the collector would scan them again and again (a fifth
+    of a run's time) to find almost nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResult:
     """Refresh the dataset in ``config.out_dir``; see the README for what each exit means."""
+    with _collector_paused():
+        return _run(config, progress)
+
+
+def _run(config: RunConfig, progress: ProgressFactory) -> RunResult:
     started = datetime.now(UTC)
     for warning in config.warnings():
         log.warning("%s", warning)
