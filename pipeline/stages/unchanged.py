@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from pipeline import __version__
 from pipeline.config import RunConfig
 from pipeline.lists.load import ListRead, ListSource, reader_version
@@ -84,8 +86,16 @@ def unchanged_run(
         dataset=Dataset(paper_rows, rows),
         changes=[],
         removed=[],
-        name_checks=[NameCheck(**row) for row in fixes.to_pylist()],
+        name_checks=[
+            NameCheck(*values) for values in zip(*_columns(fixes, NameCheck), strict=True)
+        ],
     )
+
+
+def _columns(table: pa.Table, record: type) -> list[list[Any]]:
+    """The columns of ``table`` in the order of ``record``'s fields."""
+    values = table.to_pydict()
+    return [values[name] for name in record.__dataclass_fields__]
 
 
 def write_manifest(out_dir: Path, findings: Findings) -> Manifest:
