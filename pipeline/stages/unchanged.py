@@ -9,6 +9,7 @@ does its usual work.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -92,10 +93,10 @@ def unchanged_run(
     )
 
 
-def _columns(table: pa.Table, record: type) -> list[list[Any]]:
+def _columns(table: pa.Table, record: Any) -> list[list[Any]]:
     """The columns of ``table`` in the order of ``record``'s fields."""
     values = table.to_pydict()
-    return [values[name] for name in record.__dataclass_fields__]
+    return [values[f.name] for f in dataclasses.fields(record)]
 
 
 def write_manifest(out_dir: Path, findings: Findings) -> Manifest:
