@@ -24,7 +24,7 @@ from pipeline.records import Answers, Dataset, EntryRow, History, Manifest, Name
 from pipeline.stages.account import Findings, manifest_of
 from pipeline.stages.join import removed_papers
 from pipeline.stages.plan import plan_run
-from pipeline.store.dataset import read_table, write_dataset
+from pipeline.store.dataset import python_columns, read_table, write_dataset
 from pipeline.store.history import entries_of, read_manifest
 from pipeline.store.schema import AUTHOR_FIXES
 from pipeline.store.write import manifest_document
@@ -61,7 +61,7 @@ def unchanged_run(
         return None
     columns = table.select(["arxiv_id", "id_source", "match_score", "status", "checked_at"])
     rows = [
-        EntryRow(*values) for values in zip(entries, *columns.to_pydict().values(), strict=True)
+        EntryRow(*values) for values in zip(entries, *python_columns(columns).values(), strict=True)
     ]
     papers = history.papers_table.select(["arxiv_id", "tags", "sections", "code_urls"])
     paper_rows = [
@@ -95,7 +95,7 @@ def unchanged_run(
 
 def _columns(table: pa.Table, record: Any) -> list[list[Any]]:
     """The columns of ``table`` in the order of ``record``'s fields."""
-    values = table.to_pydict()
+    values = python_columns(table)
     return [values[f.name] for f in dataclasses.fields(record)]
 
 
