@@ -10,6 +10,7 @@ pipeline's numbers).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pstats
@@ -60,8 +61,11 @@ class PipelineRun:
 
     ids: int
     batch_size: int
+    """``--batch-size``; 0 is the default, as many ids as fill a GET URL."""
     cost: ChildCost
     manifest: dict[str, Any]
+    warm: ChildCost | None = None
+    """A second run into the same directory, where nothing is stale."""
 
     @property
     def requests(self) -> int:
@@ -272,25 +276,35 @@ def warm_vs_floor(list_path: Path, workdir: Path, fake: FakeArxiv, repeats: int 
     return WarmTiming(tuple(warm), tuple(floor), max(requests, len(fake.log)))
 
 
-def synthetic_run(n: int, workdir: Path, api_url: str, batch_size: int = 100) -> PipelineRun:
-    """A cold run of a synthetic list of ``n`` ids against a stand-in that knows them all.
+def synthetic_run(
+    n: int, workdir: Path, api_url: str, batch_size: int = 0, warm: bool = True
+) -> PipelineRun:
+    """A cold run of a synthetic list of ``n`` ids against a stand-in that knows them all,
+    as a user's first run is (fresh output directory and cache, which it fills); with
+    ``warm``, then a second run into the same directory, where nothing is stale.
 
     ``workdir`` should be empty: the list, the output and the cache are made there.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     list_path = write_list(workdir / f"synthetic-{n}.md", synthetic_ids(n))
-    cost, manifest = run_pipeline(
-        list_path, workdir, api_url, "--max-age", "0", "--batch-size", str(batch_size)
-    )
+    options = ("--batch-size", str(batch_size))
+    cost, manifest = run_pipeline(list_path, workdir, api_url, *options)
     run = PipelineRun(n, batch_size, cost, manifest)
     if run.papers != n:
         raise RuntimeError(f"the run over {n} ids wrote {run.papers} papers")
-    return run
+    if not warm:
+        return run
+    warm_cost, warm_manifest = run_pipeline(list_path, workdir, api_url, *options)
+    if warm_manifest["requests"]["sent"]:
+        raise RuntimeError(f"the warm run over {n} ids sent requests")
+    return dataclasses.replace(run, warm=warm_cost)
 
 
 def sent_as(batch_size: int) -> str:
     """How the pipeline sends a batch of ``batch_size`` ids to arXiv: GET, or POST when
-    the URL would be too long."""
+    the URL would be too long (0, the default, fills the GET URL)."""
+    if batch_size == 0:
+        return "GET"
     search = arxiv.Search(id_list=synthetic_ids(batch_size), max_results=batch_size)
     url = str(_plain_client(DEFAULT_API_URL)._format_url(search, 0, batch_size))
     return "POST" if sends_as_post(url) else "GET"
@@ -322,9 +336,9 @@ def _group(filename: str, function: str) -> str:
 class Profile:
     """A run under cProfile: its profiled total, stages, packages and functions.
 
-    Stages are the calls ``pipeline.refresh.run`` makes, by cumulative time; what lies outside
-    ``run`` (start-up, imports, argument parsing) is ``total_s - run_s``. Packages sum the
-    own time of their functions; functions are ranked by own time.
+    Stages are the calls ``pipeline.refresh.run`` makes (in ``_run``), by cumulative time; what
+    lies outside ``run`` (start-up, imports, argument parsing) is ``total_s - run_s``. Packages
+    sum the own time of their functions; functions are ranked by own time.
     """
 
     label: str
@@ -350,7 +364,7 @@ def profile_pipeline(
     stats: dict[tuple[str, int, str], tuple[int, int, float, float, Any]]
     stats = pstats.Stats(str(profile)).stats  # type: ignore[attr-defined]
     run_key = next(
-        key for key in stats if key[2] == "run" and key[0].endswith(f"pipeline{os.sep}refresh.py")
+        key for key in stats if key[2] == "_run" and key[0].endswith(f"pipeline{os.sep}refresh.py")
     )
     functions, stages = [], []
     by_package: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -378,9 +392,7 @@ def profile_synthetic(n: int, workdir: Path, api_url: str) -> Profile:
     """A cold run of a synthetic list of ``n`` ids under cProfile (see ``synthetic_run``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     list_path = write_list(workdir / f"synthetic-{n}.md", synthetic_ids(n))
-    return profile_pipeline(
-        f"cold run of {n:,} synthetic ids", list_path, workdir, api_url, "--max-age", "0"
-    )
+    return profile_pipeline(f"cold run of {n:,} synthetic ids", list_path, workdir, api_url)
 
 
 def import_times(args: Sequence[str]) -> list[HotSpot]:

@@ -43,9 +43,9 @@ def _say(message: str) -> None:
 def collect(
     sizes: Sequence[int] = (1_000, 10_000, 100_000),
     batch_ids: int = 10_000,
-    batch_sizes: Sequence[int] = (100, 500, 1000, 2000),
+    batch_sizes: Sequence[int] = (0, 100, 2000),
     repeats: int = 7,
-    profile_ids: int = 10_000,
+    profile_ids: int = 100_000,
 ) -> BenchResults:
     """Take every measurement of the report; ``batch_sizes=()`` leaves out the batch-size
     sweep, ``profile_ids=0`` the profile of a synthetic run."""
@@ -77,7 +77,8 @@ def collect(
                 same = [r for r in scale if (r.ids, r.batch_size) == (batch_ids, size)]
                 if not same:
                     _say(f"{batch_ids:,} ids with --batch-size {size}")
-                    same = [synthetic_run(batch_ids, work / f"batch-{size}", url, size)]
+                    run = synthetic_run(batch_ids, work / f"batch-{size}", url, size, warm=False)
+                    same = [run]
                 batches.append(same[0])
             if profile_ids:
                 _say(f"profiling {profile_ids:,} ids")
@@ -107,9 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--sizes", type=_sizes, default=[1_000, 10_000, 100_000])
     parser.add_argument("--batch-ids", type=int, default=10_000)
-    parser.add_argument("--batch-sizes", type=_sizes, default=[100, 500, 1000, 2000])
+    parser.add_argument("--batch-sizes", type=_sizes, default=[0, 100, 2000])
     parser.add_argument("--repeats", type=int, default=7, help="warm-run rounds (at least 5)")
-    parser.add_argument("--profile-ids", type=int, default=10_000, help="0: no profile")
+    parser.add_argument("--profile-ids", type=int, default=100_000, help="0: no profile")
     parser.add_argument("--out", type=Path, default=REPORT)
     args = parser.parse_args(argv)
     results = collect(args.sizes, args.batch_ids, args.batch_sizes, args.repeats, args.profile_ids)

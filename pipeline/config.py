@@ -85,13 +85,14 @@ class RunConfig:
         option="--batch-size",
         metavar="N",
         kind=int,
-        low=1,
+        low=0,
         high=2000,
-        default=100,
-        help="ids per request, 1 to 2000 (arXiv's page limit); a request too long for a "
-        "URL is sent as a form POST",
+        default=0,
+        help="ids per request, 1 to 2000 (arXiv's page limit); `0` asks as many as fit "
+        "in a GET URL of 4,000 bytes (about 300), the most arXiv's cache keeps; a fixed "
+        "size too long for a URL is sent as a form POST",
     )
-    """arXiv ids asked in one request."""
+    """arXiv ids asked in one request; 0: as many as keep the GET URL within its limit."""
     timeout: float = _tuning(
         option="--timeout",
         metavar="SECONDS",

@@ -296,6 +296,10 @@ class ListRecord:
     path: str = _doc("The list file as given to the run.")
     sha256: str = _doc("sha256 of the list's bytes.")
     entries: int = _doc("Number of entries read from it.")
+    reader: str = _doc(
+        "Fingerprint of the reader (its code and Markdown parser) that read the entries: "
+        "a list with the same `sha256` and `reader` is not read again."
+    )
 
 
 @dataclass(frozen=True)
@@ -338,7 +342,10 @@ class Manifest:
     in the data dictionary."""
 
     tool: str = _doc("Program and version that wrote the dataset, e.g. `arxiv-enrich 0.1.0`.")
-    run_id: str = _doc("Id of the run; every Parquet file carries it as `arxiv_enrich.run_id`.")
+    run_id: str = _doc(
+        "Id of the run; every Parquet file carries the id of the run that wrote it as "
+        "`arxiv_enrich.run_id` (a run that changes no file writes only the manifest)."
+    )
     started_at: datetime = _doc(
         "Start of the run (ISO 8601, UTC); `detected_at` and `removed_at` of rows this run "
         "added equal it."
@@ -348,7 +355,8 @@ class Manifest:
     complete: bool = _doc("`true` unless the run stopped asking arXiv (see `gave_up`).")
     api_url: str = _doc("The arXiv API the run asked.")
     lists: list[ListRecord] = _doc(
-        "The lists read: `path`, `sha256` of the text, number of `entries`."
+        "The lists read: `path`, `sha256` of the text, number of `entries`, the `reader` "
+        "that read them."
     )
     pulls: list[Pulled] = _doc(
         "With `run --pull`, each list pulled from its source: `name`, `url`, "

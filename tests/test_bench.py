@@ -14,7 +14,7 @@ from bench.run import collect
 @pytest.fixture(scope="module")
 def results() -> BenchResults:
     """One bench session over 200 synthetic ids (the first list as always), unprofiled."""
-    return collect(sizes=(200,), batch_ids=200, batch_sizes=(100,), repeats=1, profile_ids=0)
+    return collect(sizes=(200,), batch_ids=200, batch_sizes=(0, 100), repeats=1, profile_ids=0)
 
 
 @pytest.mark.slow  # the bench measures processes of its own
@@ -40,12 +40,15 @@ def test_warm_and_synthetic_runs(results: BenchResults) -> None:
     assert warm.ratio > 0
     assert {h.name for h in results.floor_imports} >= {"pandas", "pyarrow"}
     (run,) = results.scale
-    assert (run.ids, run.batch_size, run.requests, run.papers) == (200, 100, 2, 200)
+    # 200 new-style ids fit in one GET URL; batches of 100 take two requests.
+    assert (run.ids, run.batch_size, run.requests, run.papers) == (200, 0, 1, 200)
     assert run.cost.exit_code == 0
     assert run.cost.wall_s > 0 and run.cost.cpu_s > 0 and run.cost.max_rss_mib > 10
-    # The batch size of the scale runs is not run twice.
-    assert results.batches == [run]
-    assert results.batch_methods == {100: "GET"}
+    assert run.warm is not None and run.warm.exit_code == 0 and run.warm.cpu_s > 0
+    # The batch size of the scale runs is not run twice; the others are cold runs only.
+    assert results.batches[0] is run
+    assert [(b.batch_size, b.requests, b.warm) for b in results.batches[1:]] == [(100, 2, None)]
+    assert results.batch_methods == {0: "GET", 100: "GET"}
 
 
 @pytest.mark.slow  # the bench measures processes of its own
@@ -53,7 +56,9 @@ def test_profile_of_the_warm_run(results: BenchResults) -> None:
     (warm,) = results.profiles
     assert 0 < warm.run_s <= warm.total_s
     assert warm.stages and warm.packages and warm.functions
-    assert any("read_lists" in stage.name for stage in warm.stages)
+    # Nothing changed: the entries come from the dataset, no list is read.
+    assert any("unchanged_run" in stage.name for stage in warm.stages)
+    assert not any("read_source" in stage.name for stage in warm.stages)
 
 
 @pytest.mark.slow  # the bench measures processes of its own
@@ -64,7 +69,7 @@ def test_report_is_markdown_with_tables(results: BenchResults) -> None:
     assert re.search(r"^\| --- \| --- \| --- \| --- \|$", text, re.M)
     assert "| 200 |" in text
     # Targets that need 100,000 ids are said to be unmeasured, never met or missed.
-    assert [t.met for t in targets(results)][2:] == [None, None]
+    assert [t.met for t in targets(results)][2:] == [None, None, None, None]
     assert "not measured" in text
 
 

@@ -219,7 +219,7 @@ def test_a_list_without_arxiv_ids_is_written_with_its_entries(
     "bad_option",
     [
         ["--delay", "-1"],
-        ["--batch-size", "0"],
+        ["--batch-size", "-1"],
         ["--batch-size", "5000"],
         ["--timeout", "x"],
         ["--delay", "nan"],
@@ -294,7 +294,7 @@ def _write(path: Path, data: bytes) -> Path:
 def test_a_usage_error_and_a_partial_run_are_the_exit_codes_of_the_process(
     seed_list: Path, tmp_path: Path
 ) -> None:
-    usage = run_cli(["run", str(seed_list), "--batch-size", "0"])
+    usage = run_cli(["run", str(seed_list), "--batch-size", "-1"])
     assert usage.returncode == 2
     assert usage.stderr.startswith("python -m pipeline run: error: argument --batch-size")
     with FakeArxiv(faults=Faults(lockout_after=1, retry_after="0")) as api:

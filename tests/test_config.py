@@ -42,7 +42,7 @@ def test_config_defaults_are_the_declared_ones() -> None:
     config = RunConfig(lists=(Path("x.md"),))
     declared = dict(tunings())
     assert config.delay == declared["delay"].default == 3.0
-    assert config.batch_size == 100
+    assert config.batch_size == 0  # as many ids as fit in a GET URL
     assert config.max_age == timedelta(days=7)
     assert {f.name for f in fields(RunConfig) if "tuning" in f.metadata} == set(declared)
 

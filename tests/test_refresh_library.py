@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.config import RunConfig
-from pipeline.lists.load import read_lists
+from pipeline.lists.load import read_lists, reader_version
 from pipeline.lists.read import ListError
 from pipeline.refresh import RunResult, run
 from pipeline.store.write import manifest_document
@@ -69,6 +69,7 @@ def test_a_run_writes_the_dataset_and_a_second_run_asks_nothing(
             "path": str(small_list),
             "sha256": hashlib.sha256(SMALL_LIST.encode()).hexdigest(),
             "entries": 4,
+            "reader": reader_version(),
         }
     ]
     written = json.loads((tmp_path / "out" / "manifest.json").read_text())

@@ -107,18 +107,24 @@ def test_after_a_partial_run_the_pending_ids_are_said_and_counted(tmp_path: Path
 
 def test_the_text_says_requests_and_time_at_the_delay(tmp_path: Path) -> None:
     lst = write_list(tmp_path / "list.md", [f"1501.{n:05d}" for n in range(1, 251)], [])
-    done = cli(["status", str(lst), "--out", str(tmp_path / "out"), "--delay", "3"])
+    args = ["status", str(lst), "--out", str(tmp_path / "out"), "--delay", "3"]
+    done = cli([*args, "--batch-size", "100"])
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "last run: none in this directory",
         "next run: 250 ids to fetch (250 new, 0 stale, 0 pending) and 0 title searches: "
         "3 requests, at least 6 s at --delay 3 (less for answers in the cache)",
     ]
+    # By default a request holds as many ids as its GET URL can: 250 short ids fit in one.
+    filled = cli(args)
+    assert filled.stdout.splitlines()[1].endswith(
+        "0 title searches: 1 request, at least 0 s at --delay 3 (less for answers in the cache)"
+    )
 
 
 def test_bad_input_is_a_usage_error(tmp_path: Path) -> None:
     assert cli(["status", "--format", "yaml"]).returncode == 2
-    assert cli(["status", "--batch-size", "0"]).returncode == 2
+    assert cli(["status", "--batch-size", "-1"]).returncode == 2
     missing = cli(["status", str(tmp_path / "no.md"), "--out", str(tmp_path)])
     assert missing.returncode == 2 and "no.md: no such file" in missing.stderr
     (tmp_path / "file").write_text("")

@@ -26,7 +26,7 @@ import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import arxiv
 import requests
@@ -51,6 +51,10 @@ from pipeline.ids import unversioned
 from pipeline.records import Answers, FetchReport, Paper, Pulled
 
 log = logging.getLogger(__name__)
+
+MAX_PAGE = 2000
+"""arXiv's largest page: no batch asks for more ids."""
+_COMMA = quote_plus(",")
 
 
 class Refused(Exception):
@@ -87,8 +91,7 @@ class ArxivFetcher:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._urls = arxiv.Client(page_size=batch_size, delay_seconds=0.0, num_retries=0)
-        self._urls.query_url_format = f"{api_url}?{{}}"
+        self._urls = query_urls(api_url)
         self._host = urlsplit(api_url).hostname
         self.gave_up: str | None = None
         self.answers = 0
@@ -152,12 +155,21 @@ class ArxivFetcher:
             self.missing_fields = feed.missing if seen is None else seen & feed.missing
         return feed
 
+    def id_url(self, batch: Sequence[str]) -> str:
+        """The GET URL that asks for ``batch``, as ``_outcome`` builds it."""
+        return id_url(self._urls, batch)
+
+    def batches(self, ids: Sequence[str]) -> list[tuple[str, ...]]:
+        """``ids`` in the batches this client asks them in (see ``id_batches``)."""
+        limit = self.session.api_settings.max_url_length
+        return id_batches(ids, self._urls, self.batch_size, limit)
+
     def fetch(
         self, ids: Iterable[str], progress: Callable[[int], None] | None = None
     ) -> FetchReport:
         """Fetch every id; ids are sorted and batched so that equal inputs ask equal URLs."""
         report = FetchReport()
-        queue: deque[tuple[str, ...]] = deque(_chunks(sorted(set(ids)), self.batch_size))
+        queue: deque[tuple[str, ...]] = deque(self.batches(sorted(set(ids))))
         attempts: Counter[tuple[str, ...]] = Counter()
         evidence = Evidence(self.retry.max_retries)
         while queue:
@@ -265,6 +277,46 @@ def title_query(titles: Sequence[str]) -> str:
     """
     phrases = [" ".join(re.findall(r"\w+", title)) for title in titles]
     return " OR ".join(f'ti:"{phrase}"' for phrase in phrases if phrase)
+
+
+def id_batches(
+    ids: Sequence[str], urls: arxiv.Client, batch_size: int, max_url_length: int
+) -> list[tuple[str, ...]]:
+    """``ids`` in batches: ``batch_size`` each, or with 0 as many as keep each GET URL (as
+    ``urls`` builds it) within ``max_url_length`` (arXiv's CDN caches GET, not POST)."""
+    if batch_size:
+        return _chunks(ids, batch_size)
+    out: list[tuple[str, ...]] = []
+    start = 0
+    while start < len(ids):
+        # Each further id adds itself and an encoded comma; the URL built from the
+        # estimate is then checked, since `max_results` may grow by a digit.
+        length = len(id_url(urls, ids[start : start + 1]))
+        end = start + 1
+        while end < len(ids) and end - start < MAX_PAGE:
+            length += len(quote_plus(ids[end])) + len(_COMMA)
+            if length > max_url_length:
+                break
+            end += 1
+        while end - start > 1 and len(id_url(urls, ids[start:end])) > max_url_length:
+            end -= 1
+        out.append(tuple(ids[start:end]))
+        start = end
+    return out
+
+
+def id_url(urls: arxiv.Client, batch: Sequence[str]) -> str:
+    """The GET URL that asks for ``batch``."""
+    search = arxiv.Search(id_list=list(batch), max_results=len(batch))
+    return str(urls._format_url(search, 0, len(batch)))
+
+
+def query_urls(api_url: str) -> arxiv.Client:
+    """The arxiv package's client as the builder of this API's query URLs (its pacing and
+    retries are ours, see ``ArxivFetcher``)."""
+    urls = arxiv.Client(delay_seconds=0.0, num_retries=0)
+    urls.query_url_format = f"{api_url}?{{}}"
+    return urls
 
 
 def _advance(progress: Callable[[int], None] | None, n: int) -> None:

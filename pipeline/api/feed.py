@@ -35,6 +35,7 @@ ARXIV = "http://arxiv.org/schemas/atom"
 _A = f"{{{ATOM}}}"
 _X = f"{{{ARXIV}}}"
 _SPACES = re.compile(r"\s+")
+_ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 
 FIELDS_ALWAYS_SENT: dict[str, Callable[[etree._Element], bool]] = {
     "pdf link": lambda entry: _pdf_link(entry) is not None,
@@ -56,6 +57,10 @@ def clean_text(text: str) -> str:
     Titles, abstracts and names end up in people's lists: a U+202E or a C1 control from a
     hostile or broken answer must not reach them.
     """
+    if text.isascii():
+        # The common case, without a look at every character: the ASCII controls that
+        # are not spaces go, every run of spaces becomes one.
+        return _SPACES.sub(" ", _ASCII_CONTROLS.sub("", text)).strip()
     kept = "".join(
         " " if ch.isspace() else ch
         for ch in text

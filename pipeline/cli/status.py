@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.options import Commands, UsageError, list_path, number
-from pipeline.config import DEFAULT_OUT, RAW_DIR, TITLES_PER_QUERY, tunings
+from pipeline.config import DEFAULT_API_URL, DEFAULT_OUT, RAW_DIR, TITLES_PER_QUERY, tunings
 
 if TYPE_CHECKING:
     from pipeline.records import History, Manifest
@@ -78,6 +78,15 @@ class NextRun:
     """When the first thing not asked now becomes stale (null: nothing is cited)."""
 
 
+def _id_requests(ids: Sequence[str], batch_size: int, api_url: str) -> int:
+    """Requests the client will send for ``ids``: its own batching, no network."""
+    from pipeline.api.client import id_batches, query_urls
+    from pipeline.api.transport import DEFAULT_MAX_URL_LENGTH
+
+    batches = id_batches(sorted(set(ids)), query_urls(api_url), batch_size, DEFAULT_MAX_URL_LENGTH)
+    return len(batches)
+
+
 def next_run(
     lists: Sequence[str],
     plan: Plan,
@@ -86,6 +95,7 @@ def next_run(
     batch_size: int,
     delay: float,
     max_age: timedelta,
+    api_url: str = DEFAULT_API_URL,
 ) -> NextRun:
     """The cost of ``plan``: how many ids of each kind, requests and seconds."""
     pending = [i for i in plan.ids if i in set(pending_ids)]
@@ -93,7 +103,7 @@ def next_run(
         i for i in plan.ids if i not in pending and (i in history.papers or i in history.unanswered)
     ]
     titles = len(set(plan.titles))
-    requests = math.ceil(len(plan.ids) / batch_size) + math.ceil(titles / TITLES_PER_QUERY)
+    requests = _id_requests(plan.ids, batch_size, api_url) + math.ceil(titles / TITLES_PER_QUERY)
     asked = set(plan.ids)
     searched = {(e.list_file, e.line) for e in plan.searches}
     times = [
@@ -151,6 +161,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         int(args.batch_size),
         args.delay,
         max_age,
+        manifest.api_url if manifest else DEFAULT_API_URL,
     )
     if args.format == "json":
         document = {"last_run": _last_run_json(manifest), "next_run": asdict(coming)}

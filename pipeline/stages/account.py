@@ -70,7 +70,10 @@ def manifest_of(findings: Findings, content_changed: bool) -> Manifest:
         exit_code=int(findings.exit_code),
         complete=not answers.gave_up,
         api_url=findings.api_url,
-        lists=[ListRecord(str(lst.path), lst.sha256, len(lst.entries)) for lst in findings.lists],
+        lists=[
+            ListRecord(str(lst.path), lst.sha256, len(lst.entries), lst.reader)
+            for lst in findings.lists
+        ],
         pulls=findings.pulls,
         counts=Counts(
             entries=len(dataset.entries),

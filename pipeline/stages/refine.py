@@ -26,11 +26,14 @@ NAME_MATCH = 85.0
 _SEPARATORS = re.compile(r"\s*(?:,|;|:|\band\b|&|\s[-–—]\s|\|)\s*")
 _NOT_NAME = re.compile(r"^by\s+|\s*\[[^\]]*\]|\s*\bet\.?\s*al\b\.?|\s*(?:\.\.\.|…)", re.IGNORECASE)
 _TRUNCATED = re.compile(r"\bet\.?\s*al\b|\.\.\.|…", re.IGNORECASE)
+_ASCII_PLAIN = {c: " " for c in range(128) if not chr(c).isalnum()}
 _EDGES = " \t.,;:-–—[]()*_`'\""
 
 
 def _plain(text: str) -> str:
     """Lower case with every other character a space: the same length as ``text``."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_PLAIN)
     return "".join(c.lower() if c.isalnum() else " " for c in text)
 
 

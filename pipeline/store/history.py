@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.records import History, Paper, Searched, Unanswered
-from pipeline.store.dataset import papers_by_id, read_table
+from pipeline.records import Entry, History, Paper, Searched, Unanswered
+from pipeline.store.commit import MANIFEST
+from pipeline.store.dataset import papers_by_id, python_columns, read_table
 from pipeline.store.schema import ENTRIES, PAPERS
 
 _UNANSWERED = ("not_found", "invalid_id")
@@ -29,19 +31,26 @@ def read_history(out_dir: Path) -> History:
     return History(papers, unanswered, searched, papers_table, entries_table)
 
 
+def _rows(table: pa.Table) -> list[dict[str, Any]]:
+    columns = python_columns(table)
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
+
+
 def _asked_rows(entries: pa.Table) -> pa.Table:
     """Rows of entries that arXiv was asked about and that have no paper row of their own."""
     return entries.filter(pc.is_valid(entries["checked_at"]))
 
 
 def _unanswered(entries: pa.Table) -> dict[str, Unanswered]:
-    statuses = pa.array(_UNANSWERED)
-    rows = _asked_rows(entries)
-    rows = rows.filter(pc.is_in(rows["status"], value_set=statuses))
+    # Filtered in Python, not with pyarrow: its conversion of Python values (the statuses
+    # to compare with) imports pandas, a third of a warm run's time.
+    rows = _rows(_asked_rows(entries).select(["arxiv_id", "status", "checked_at"]))
     return {
         row["arxiv_id"]: Unanswered(row["status"], row["checked_at"])
-        for row in rows.select(["arxiv_id", "status", "checked_at"]).to_pylist()
-        if row["arxiv_id"]
+        for row in rows
+        if row["arxiv_id"] and row["status"] in _UNANSWERED
     }
 
 
@@ -55,6 +64,33 @@ def _searched(entries: pa.Table, papers: dict[str, Paper]) -> dict[tuple[str, st
         (row["list_file"], row["title"]): Searched(
             row["arxiv_id"], cast(float | None, row["match_score"]), row["checked_at"]
         )
-        for row in rows.to_pylist()
+        for row in _rows(rows)
         if row["title"] and (row["arxiv_id"] is None or row["arxiv_id"] in papers)
     }
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """The manifest of the dataset in ``out_dir``, or None when there is none that can
+    be read (the run then does all its work, as a first run does)."""
+    try:
+        document = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def entries_of(entries: pa.Table) -> list[Entry]:
+    """The entries of an entries.parquet table as the reader and ``refine`` made them,
+    in the order of the table (``Entry.text`` is not stored: it is empty)."""
+    columns = python_columns(entries)
+    for name in ("tags", "authors", "code_urls", "defects", "other_ids"):
+        columns[name] = [tuple(v or ()) for v in columns[name]]
+    columns["authors_truncated"] = [bool(v) for v in columns["authors_truncated"]]
+    # The row's id and source are what the run resolved: an id found by a title search
+    # is not the entry's own.
+    searched = [source == "title_search" for source in columns["id_source"]]
+    for name in ("arxiv_id", "id_source"):
+        columns[name] = [None if s else v for s, v in zip(searched, columns[name], strict=True)]
+    columns["text"] = [""] * entries.num_rows
+    ordered = [columns[name] for name in Entry.__dataclass_fields__]
+    return [Entry(*values) for values in zip(*ordered, strict=True)]

@@ -253,6 +253,21 @@ ENTRIES = FileSchema(
             "How the entry is miswritten: " + ", ".join(DEFECTS) + ".",
             '["no_space_marker"]',
         ),
+        Column(
+            "authors_truncated",
+            pa.bool_(),
+            True,
+            "The names as written end with et al. or an ellipsis; null in data written "
+            "before this column.",
+            "false",
+        ),
+        Column(
+            "other_ids",
+            STRINGS,
+            False,
+            "Other arXiv ids the entry names that differ from arxiv_id (see ids_disagree).",
+            '["1510.00149"]',
+        ),
     ),
 )
 
