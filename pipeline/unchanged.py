@@ -33,18 +33,20 @@ from pipeline.records import (
 from pipeline.stages.account import Findings, manifest_of
 from pipeline.stages.join import removed_papers
 from pipeline.stages.plan import plan_run
+from pipeline.store.commit import StoreError
 from pipeline.store.dataset import python_columns, read_table, write_dataset
-from pipeline.store.history import entries_of, read_manifest
+from pipeline.store.history import entries_of
+from pipeline.store.last_run import read_manifest
 from pipeline.store.schema import AUTHOR_FIXES
 from pipeline.store.write import manifest_document
 
 log = logging.getLogger(__name__)
 
 
-def _same_lists(manifest: dict[str, Any], sources: list[ListSource]) -> bool:
+def _same_lists(manifest: Manifest, sources: list[ListSource]) -> bool:
     """Whether the last run read exactly these lists, byte for byte, with this reader."""
     reader = reader_version()
-    read = [(lst.get("path"), lst.get("sha256"), lst.get("reader")) for lst in manifest["lists"]]
+    read = [(lst.path, lst.sha256, lst.reader) for lst in manifest.lists]
     return read == [(str(s.path), s.sha256, reader) for s in sources]
 
 
@@ -57,14 +59,16 @@ def unchanged_run(
     run_id: str,
 ) -> Findings | None:
     """The findings of a run that has nothing to do, or None when it has something."""
-    manifest = read_manifest(config.out_dir)
+    try:
+        manifest = read_manifest(config.out_dir)
+    except StoreError:
+        return None  # the run rewrites a manifest it cannot read
     if (
         manifest is None
         or history.entries_table is None
         or history.papers_table is None
-        or manifest.get("tool") != f"arxiv-enrich {__version__}"
-        or manifest.get("complete") is not True
-        or not isinstance(manifest.get("lists"), list)
+        or manifest.tool != f"arxiv-enrich {__version__}"
+        or not manifest.complete
         or not _same_lists(manifest, sources)
     ):
         return None

@@ -35,13 +35,13 @@ def _read_papers(enriched: Path) -> list[dict[str, Any]]:
     import pyarrow as pa
 
     from pipeline.export import ExportError
-    from pipeline.store.commit import DatasetLock
+    from pipeline.store.last_run import reading
     from pipeline.store.migrate import conform, read_parquet
     from pipeline.store.schema import PAPERS
 
     path = enriched / PAPERS.file
-    # Under the lock, which first finishes an interrupted commit: papers of one run.
-    with DatasetLock(enriched):
+    # As check and status read: an interrupted commit finished first, papers of one run.
+    with reading(enriched):
         try:
             table = read_parquet(path)
         except (OSError, pa.ArrowException) as err:

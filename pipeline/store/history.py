@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, cast
 
@@ -10,7 +9,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.records import Entry, History, Paper, Searched, Unanswered
-from pipeline.store.commit import MANIFEST
 from pipeline.store.dataset import papers_by_id, python_columns, read_table
 from pipeline.store.schema import ENTRIES, PAPERS
 
@@ -67,16 +65,6 @@ def _searched(entries: pa.Table, papers: dict[str, Paper]) -> dict[tuple[str, st
         for row in _rows(rows)
         if row["title"] and (row["arxiv_id"] is None or row["arxiv_id"] in papers)
     }
-
-
-def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    """The manifest of the dataset in ``out_dir``, or None when there is none that can
-    be read (the run then does all its work, as a first run does)."""
-    try:
-        document = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return document if isinstance(document, dict) else None
 
 
 def entries_of(entries: pa.Table) -> list[Entry]:
