@@ -7,12 +7,12 @@ import argparse
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from pipeline.config import DEFAULT_CACHE, DEFAULT_OUT, RunConfig
+from pipeline.config import DEFAULT_CACHE, DEFAULT_OUT, RunConfig, tunings
 from pipeline.records import Exit
 
 if TYPE_CHECKING:
@@ -148,3 +148,18 @@ def session(
     return ApiSession(
         SessionSettings(cache_path=cache, delay=delay, timeout=timeout, contact=contact)
     )
+
+
+def add_tunings(
+    parser: argparse.ArgumentParser, only: Collection[str] | None = None, help: str | None = None
+) -> None:
+    """The tuning options of ``RunConfig`` (``only`` these, by field name), as declared."""
+    for name, tuning in tunings():
+        if only is None or name in only:
+            parser.add_argument(
+                tuning.option,
+                type=number(tuning.kind, tuning.low, tuning.high),
+                default=tuning.default,
+                metavar=tuning.metavar,
+                help=f"{help or tuning.help} (default: {tuning.default_text()})",
+            )

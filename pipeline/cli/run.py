@@ -14,10 +14,10 @@ from pipeline.cli.options import (
     Commands,
     UsageError,
     add_cache_option,
+    add_tunings,
     api_url_type,
     check_cache_file,
     list_path,
-    number,
 )
 from pipeline.config import DEFAULT_API_URL, DEFAULT_OUT, RAW_DIR, RunConfig, tunings
 
@@ -52,14 +52,7 @@ def add_run(commands: Commands) -> None:
         metavar="URL",
         help=f"arXiv query API (default: $ARXIV_API_URL or {DEFAULT_API_URL})",
     )
-    for _, tuning in tunings():
-        run_parser.add_argument(
-            tuning.option,
-            type=number(tuning.kind, tuning.low, tuning.high),
-            default=tuning.default,
-            metavar=tuning.metavar,
-            help=f"{tuning.help} (default: {tuning.default_text()})",
-        )
+    add_tunings(run_parser)
     run_parser.add_argument(
         "--wait",
         action="store_true",

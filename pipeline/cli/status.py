@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.cli.options import Commands, UsageError, list_path, number
-from pipeline.config import DEFAULT_API_URL, DEFAULT_OUT, RAW_DIR, TITLES_PER_QUERY, tunings
+from pipeline.cli.options import Commands, UsageError, add_tunings, list_path
+from pipeline.config import DEFAULT_API_URL, DEFAULT_OUT, RAW_DIR, TITLES_PER_QUERY
 
 if TYPE_CHECKING:
     from pipeline.records import History, Manifest
@@ -46,15 +46,7 @@ def add_status(commands: Commands) -> None:
     status_parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="(default: text)"
     )
-    for name, tuning in tunings():
-        if name in _PLANNING:
-            status_parser.add_argument(
-                tuning.option,
-                type=number(tuning.kind, tuning.low, tuning.high),
-                default=tuning.default,
-                metavar=tuning.metavar,
-                help=f"as for run (default: {tuning.default_text()})",
-            )
+    add_tunings(status_parser, only=_PLANNING, help="as for run")
     status_parser.set_defaults(handler=cmd_status)
 
 
