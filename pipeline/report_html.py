@@ -56,7 +56,7 @@ def table(
     def cell(value: Any, column: int) -> str:
         numeric = isinstance(value, numbers.Real) and not isinstance(value, bool)
         css = classes[column] if column < len(classes) else "n" if numeric else ""
-        return f"<td{f' class={css!r}' if css else ''}>{text(value)}</td>"
+        return f"<td{f' class={css}' if css else ''}>{text(value)}</td>"
 
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(
