@@ -226,9 +226,9 @@ def test_a_tie_at_the_top_authors_cut_off_is_said(page: str) -> None:
 
 def test_tie_note_names_those_left_out_and_only_when_the_cut_falls_in_a_tie() -> None:
     ranked = pd.Series({"A": 5, "B": 3, "C": 3, "D": 3, "E": 1})
-    assert "" == tie_note(ranked, 1)  # 5 | 3: no tie at the cut
-    assert "" == tie_note(ranked, 4)  # 3 | 1
-    assert "" == tie_note(ranked, 5)  # everyone shown
+    assert tie_note(ranked, 1) == ""  # 5 | 3: no tie at the cut
+    assert tie_note(ranked, 4) == ""  # 3 | 1
+    assert tie_note(ranked, 5) == ""  # everyone shown
     said = html.unescape(re.sub(r"<[^>]+>", "", tie_note(ranked, 2)))
     assert said == (
         "Tied at 3 papers: 3 authors, of whom the chart shows the first 1 alphabetically; "
