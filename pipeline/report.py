@@ -45,14 +45,14 @@ REPORT_FILE = "report.html"
 TOP_AUTHORS = 15
 
 _STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 1060px; margin: 2em auto;
+body { font: 15px/1.45 system-ui, sans-serif; max-width: 1200px; margin: 2em auto;
        padding: 0 1em; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ccc; }
 .meta { color: #555; } .note { color: #555; font-style: italic; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
 .scroll { overflow-x: auto; max-width: 100%; }
-.u { overflow-wrap: anywhere; } .nw { white-space: nowrap; } td.p { min-width: 14em; }
+.u { overflow-wrap: anywhere; } .nw { white-space: nowrap; } td.p { min-width: 10em; }
 .error { color: #b00020; font-weight: 600; } .warning { color: #8a5a00; font-weight: 600; }
 .info { color: #2b5c9e; }
 th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabular-nums; }

@@ -106,8 +106,8 @@ def attention_section(enriched_dir: Path, names: dict[str, str]) -> str:
         parts.append(
             note(
                 Markup(
-                    "The entries that name other arXiv ids cannot name them here: these "
-                    f"lists are gone or have changed since the run: {gone}."
+                    f"Changed or gone since the run: {gone}. The lines are those the run "
+                    "read; run again for the findings of the list as it is now."
                 )
             )
         )
