@@ -16,8 +16,6 @@ import base64
 import html
 import io
 import json
-import numbers
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from pipeline.records import ENTRY_STATUSES
+from pipeline.report_html import long_token, note, short_names, table, text
+from pipeline.report_sections import attention_section, author_fixes_section, tie_note
 from pipeline.store.commit import MANIFEST, DatasetLock, StoreError, write_atomically
 from pipeline.store.dictionary import STATUS_MEANINGS
 from pipeline.store.migrate import conform, read_parquet
@@ -45,15 +45,18 @@ REPORT_FILE = "report.html"
 TOP_AUTHORS = 15
 
 _STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 1060px; margin: 2em auto;
+body { font: 15px/1.45 system-ui, sans-serif; max-width: 1200px; margin: 2em auto;
        padding: 0 1em; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ccc; }
 .meta { color: #555; } .note { color: #555; font-style: italic; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 13px; }
-th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.u { overflow-wrap: anywhere; } .nw { white-space: nowrap; } td.p { min-width: 10em; }
+.error { color: #b00020; font-weight: 600; } .warning { color: #8a5a00; font-weight: 600; }
+.info { color: #2b5c9e; }
 th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-img { max-width: 100%; display: block; margin: 0.8em 0; }
+img { width: 100%; max-width: 640px; display: block; margin: 0.8em 0; }
 """
 
 
@@ -112,8 +115,10 @@ def _bar_png(counts: pd.Series[int], title: str, unit: str, horizontal: bool) ->
 
 def _draw_bars(counts: pd.Series[int], title: str, unit: str, horizontal: bool) -> bytes:
     labels, values = [str(k) for k in counts.index], [int(v) for v in counts]
-    height = max(3.0, 0.32 * len(labels) + 1.2) if horizontal else 4.0
-    figure = Figure(figsize=(9, height), dpi=100)
+    height = max(2.0, 0.27 * len(labels) + 1.0) if horizontal else 3.4
+    # Drawn at the width the page shows it (640 px of CSS), at 1.5 pixels a pixel: sharp on
+    # dense screens, its text still legible when a narrow window shrinks it.
+    figure = Figure(figsize=(6.4, height), dpi=150)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.set_title(title)
@@ -144,25 +149,6 @@ def _by_count(values: pd.Series[Any]) -> pd.Series[int]:
     """How often each value occurs, most frequent first, ties in alphabetical order."""
     counts = values.dropna().astype(str).value_counts().sort_index()
     return counts.sort_values(ascending=False, kind="stable")
-
-
-def _rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
-    return list(frame[columns].itertuples(index=False, name=None))
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    def cell(value: Any) -> str:
-        numeric = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
-        return f"<td{' class=n' if numeric else ''}>{html.escape(str(text))}</td>"
-
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _note(text: str) -> str:
-    return f'<p class="note">{html.escape(text)}</p>'
 
 
 class _Page:
@@ -204,8 +190,8 @@ def _papers_sections(page: _Page, papers: pd.DataFrame) -> None:
     if len(tags):
         grid = pd.crosstab(tags["published"].dt.year, tags["tags"])
         page.add(
-            _note("A paper with several tags counts once under each."),
-            _table(
+            note("A paper with several tags counts once under each."),
+            table(
                 ["year", *map(str, grid.columns), "papers"],
                 [
                     [int(y), *map(int, row), int(per_year.get(y, 0))]
@@ -213,43 +199,43 @@ def _papers_sections(page: _Page, papers: pd.DataFrame) -> None:
                 ],
             ),
         )
-    authors = _by_count(papers["authors"].explode()).head(TOP_AUTHORS)
+    ranked = _by_count(papers["authors"].explode())
+    authors = ranked.head(TOP_AUTHORS)
     page.add("<h2>Most frequent authors</h2>")
     page.chart(
         "top_authors",
-        _bar_png(authors, f"Top {TOP_AUTHORS} authors (names as on arXiv)", "papers", True),
-        "most frequent authors",
+        _bar_png(authors, f"Top {len(authors)} authors (names as on arXiv)", "papers", True),
+        "most frequent authors: " + ", ".join(f"{a} {n}" for a, n in authors.items()),
     )
+    page.add(tie_note(ranked, len(authors)))
+
+
+def _per_status(entries: pd.DataFrame) -> pd.Series[int]:
+    """Entries per status, every status named, in the order of ENTRY_STATUSES then any other."""
+    found = entries["status"].value_counts()
+    order = [*ENTRY_STATUSES, *sorted(set(found.index) - set(ENTRY_STATUSES))]
+    return pd.Series([int(found.get(s, 0)) for s in order], index=order, dtype=int)
 
 
 def _status_section(page: _Page, entries: pd.DataFrame) -> None:
-    found = entries["status"].value_counts()
-    order = [*ENTRY_STATUSES, *sorted(set(found.index) - set(ENTRY_STATUSES))]
-    counts = pd.Series([int(found.get(s, 0)) for s in order], index=order)
+    counts = _per_status(entries)
+    # A bar of length 0 only clutters the chart: the table below names every status.
+    drawn = counts[counts > 0]
     page.add("<h2>Status of the entries</h2>")
-    page.chart("entry_status", _bar_png(counts, "Entries per status", "entries", True), "status")
+    page.chart(
+        "entry_status",
+        _bar_png(drawn, "Entries per status", "entries", True),
+        "entries per status: " + ", ".join(f"{s} {n}" for s, n in drawn.items()),
+    )
     page.add(
-        _table(
+        table(
             ["status", "entries", "meaning"],
-            [[s, int(counts[s]), STATUS_MEANINGS.get(s, "").replace("`", "")] for s in order],
+            [
+                [s, int(n), STATUS_MEANINGS.get(str(s), "").replace("`", "")]
+                for s, n in counts.items()
+            ],
         )
     )
-
-
-def _author_fixes_section(page: _Page, fixes: pd.DataFrame | None) -> None:
-    page.add("<h2>Author fixes found</h2>")
-    if fixes is None:
-        page.add(_note(f"No {AUTHOR_FIXES.file} in this dataset: author names were not checked."))
-        return
-    if fixes.empty:
-        page.add(_note("Every author name in the lists matches arXiv's."))
-        return
-    kinds = fixes.groupby(["kind", "action"]).size().reset_index(name="rows")
-    page.add(_table(["kind", "action", "rows"], _rows(kinds, ["kind", "action", "rows"])))
-    fix = fixes[fixes["action"] == "fix"].sort_values(["list_file", "line", "position"])
-    page.add(f"<p>Rows with action <code>fix</code> ({len(fix)}):</p>")
-    columns = ["list_file", "line", "arxiv_id", "listed", "on_arxiv", "kind", "similarity"]
-    page.add(_table(columns, _rows(fix, columns)))
 
 
 def _started(manifest: dict[str, Any] | None) -> pd.Timestamp | None:
@@ -270,36 +256,34 @@ def _last_run_section(
 ) -> None:
     page.add("<h2>What changed in the last run</h2>")
     if changes is None:
-        page.add(_note(f"No {CHANGES.file} in this dataset: changes are not recorded."))
+        page.add(note(f"No {CHANGES.file} in this dataset: changes are not recorded."))
         return
     if started is None:
-        page.add(_note(f"No manifest.json, so the last run is unknown; {len(changes)} changes."))
+        page.add(note(f"No manifest.json, so the last run is unknown; {len(changes)} changes."))
         return
     last = changes[changes["detected_at"] == started]
     when = f"{started:%Y-%m-%d %H:%M:%S} UTC"
     if last.empty:
-        page.add(_note(f"arXiv changed none of the papers in the last run (started {when})."))
+        page.add(note(f"arXiv changed none of the papers in the last run (started {when})."))
     else:
         page.add(f"<p>{len(last)} changes seen by the run started {when}:</p>")
         columns = ["arxiv_id", "field", "old", "new"]
-        page.add(_table(columns, _rows(last, columns)))
+        page.add(table(columns, last[columns].to_numpy().tolist()))
     gone = None if removed is None else removed[removed["removed_at"] == started]
     if gone is not None and not gone.empty:
         page.add(f"<p>{len(gone)} papers left the lists (kept in {REMOVED.file}):</p>")
-        page.add(_table(["arxiv_id", "title"], _rows(gone, ["arxiv_id", "title"])))
+        page.add(table(["arxiv_id", "title"], gone[["arxiv_id", "title"]].to_numpy().tolist()))
 
 
 def _header(enriched_dir: Path, manifest: dict[str, Any] | None, papers: int, entries: int) -> str:
-    facts = [f"{papers} papers", f"{entries} entries", f"from {enriched_dir}"]
+    facts = [f"{papers} papers", f"{entries} entries", f"from {long_token(str(enriched_dir))}"]
     started = _started(manifest)
     if manifest is not None and started is not None:
         facts += [
-            f"run {manifest.get('run_id', '?')} started {started:%Y-%m-%d %H:%M:%S} UTC",
+            f"run {text(manifest.get('run_id', '?'))} started {started:%Y-%m-%d %H:%M:%S} UTC",
             "complete" if manifest.get("complete", True) else "partial run: see manifest.json",
         ]
-    return "<h1>arxiv-enrich dataset report</h1>" + (
-        f'<p class="meta">{html.escape("; ".join(facts))}</p>'
-    )
+    return "<h1>arxiv-enrich dataset report</h1>" + (f'<p class="meta">{"; ".join(facts)}</p>')
 
 
 def write_report(enriched_dir: Path, out_dir: Path) -> Path:
@@ -322,12 +306,15 @@ def write_report(enriched_dir: Path, out_dir: Path) -> Path:
 
         page = _Page(out_dir)
         page.add(_header(enriched_dir, manifest, len(papers), len(entries)))
+        names = short_names(entries["list_file"])
+        page.add(attention_section(enriched_dir, names))
         _papers_sections(page, papers)
         _status_section(page, entries)
-        _author_fixes_section(page, fixes)
+        page.add(author_fixes_section(fixes, names))
         _last_run_section(page, _started(manifest), changes, removed)
         document = (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>arxiv-enrich report</title><style>{_STYLE}</style></head>"
             f"<body>{''.join(page.parts)}</body></html>\n"
         )

@@ -56,7 +56,11 @@ def test_report_of_a_real_dataset(arxiv_api: FakeArxiv, seed_list: Path, tmp_pat
         assert_png(png)
         assert base64.b64decode(data) == png
     assert "<script" not in text
-    assert not re.search(r'(src|href)="(?!data:)', text), "the page must be self-contained"
+    # Self-contained: nothing is loaded from elsewhere; the only links are to arXiv's pages.
+    assert not re.search(r'src="(?!data:)|<link|url\(', text)
+    links = re.findall(r'<a [^>]*href="([^"]*)"', text)
+    assert links and all(link.startswith("https://arxiv.org/abs/") for link in links)
+    assert len(re.findall(r"href=", text)) == len(re.findall(r"<a [^>]*href=", text))
 
     assert "67 papers; 71 entries" in text
     assert "<td>enriched</td><td class=n>67</td>" in text

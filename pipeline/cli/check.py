@@ -14,7 +14,7 @@ from pipeline.cli.options import Commands, UsageError, add_enriched_option, list
 from pipeline.records import Exit
 
 if TYPE_CHECKING:
-    from pipeline.records import EntryRow, ListRecord, Manifest
+    from pipeline.records import ListRecord, Manifest
     from pipeline.stages.findings import Finding
 
 FORMATS = ("text", "json", "github")
@@ -98,27 +98,12 @@ def _checked_lists(
     return checked
 
 
-def _with_other_ids(rows: list[EntryRow], text: str, list_file: str) -> list[EntryRow]:
-    """The rows, with the other arXiv ids the entries name (not kept in the dataset)."""
-    from dataclasses import replace
-
-    from pipeline.lists.read import extract_entries
-
-    others = {e.line: e.other_ids for e in extract_entries(text, list_file) if e.other_ids}
-    return [
-        replace(r, entry=replace(r.entry, other_ids=others[r.entry.line]))
-        if r.entry.line in others
-        else r
-        for r in rows
-    ]
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from pipeline.stages.findings import find_all
     from pipeline.store.commit import MANIFEST
-    from pipeline.store.last_run import read_last_run, reading
+    from pipeline.store.last_run import read_last_run, reading, with_other_ids
     from pipeline.store.schema import ENTRIES
 
     if not (args.enriched / ENTRIES.file).is_file() or not (args.enriched / MANIFEST).is_file():
@@ -130,7 +115,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name, record, text in checked:
         rows = [r for r in last.entries if r.entry.list_file == record.path]
         checks = [c for c in last.name_checks if c.list_file == record.path]
-        found = find_all(_with_other_ids(rows, text, record.path), last.papers, checks)
+        found = find_all(with_other_ids(rows, text, record.path), last.papers, checks)
         findings += [replace(f, list_file=name) for f in found]
     if args.format == "json":
         print(json.dumps(as_json(findings), indent=2, ensure_ascii=False))

@@ -13,13 +13,14 @@ import json
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Union, cast, get_args, get_origin, get_type_hints
 
 import pyarrow as pa
 
+from pipeline.lists.read import extract_entries
 from pipeline.records import Entry, EntryRow, Manifest, NameCheck, Paper
 from pipeline.store.commit import MANIFEST, DatasetLock, LockedError, StoreError
 from pipeline.store.dataset import papers_by_id
@@ -184,3 +185,15 @@ def read_last_run(out_dir: Path) -> LastRun:
         papers_by_id(tables[PAPERS.file]),
         _name_checks(tables[AUTHOR_FIXES.file]),
     )
+
+
+def with_other_ids(rows: list[EntryRow], text: str, list_file: str) -> list[EntryRow]:
+    """The rows of the list ``list_file`` (its ``text`` as the run read it), with the
+    other arXiv ids the entries name, which the dataset does not keep."""
+    others = {e.line: e.other_ids for e in extract_entries(text, list_file) if e.other_ids}
+    return [
+        replace(r, entry=replace(r.entry, other_ids=others[r.entry.line]))
+        if r.entry.line in others
+        else r
+        for r in rows
+    ]
