@@ -44,6 +44,8 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
                 str(delay),
                 "--max-retries",
                 "8",
+                "--max-wait",  # backoff doubles from the delay; a few waits stay short
+                "0.1",
             ]
         )
         assert run.returncode == 0, run.stderr
