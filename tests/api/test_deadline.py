@@ -25,7 +25,7 @@ def raw_server(serve: Callable[[socket.socket, int], None]) -> Iterator[str]:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
-    listener.settimeout(0.05)  # how soon the loop sees ``stop``
+    listener.settimeout(0.01)  # how soon the loop sees ``stop``
     stop = threading.Event()
 
     def loop() -> None:
