@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from standin import FakeArxiv
-from tests.conftest import ROOT, fast_run_args, run_cli
+from tests.conftest import ROOT, cli, fast_run_args
 
 # Modules imported at start-up, early to late; -X importtime reports each as it is loaded.
 STARTUP_MARKERS = ("argparse", "pyarrow.lib", "pipeline.stages.join", "pipeline.store.schema")
@@ -154,7 +154,7 @@ def test_sigint_before_the_commit_says_nothing_was_written(
 ) -> None:
     out = tmp_path / "out"
     args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
     def interrupt(*args: Any, **kwargs: Any) -> None:
