@@ -125,6 +125,7 @@ def test_kill_9_at_random_moments_never_leaves_a_broken_dataset(runs: Runs, tmp_
     # After its last request a run builds the dataset and commits it: the delicate part.
     requests, last_request = len(api.log), api.log[-1].started
     committing = time.monotonic() - last_request
+    assert requests > 0 and committing < full_run, "each run must ask arXiv, then commit"
 
     killed_mid_run = 0
     for n in range(KILLS):
