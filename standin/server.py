@@ -222,8 +222,10 @@ class FakeArxiv:
         return f"http://{host!s}:{port}/api/query"
 
     def start(self) -> FakeArxiv:
+        # The poll interval is how long ``stop`` waits for the loop to notice: tests start
+        # and stop a stand-in hundreds of times.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
         return self

@@ -24,7 +24,7 @@ from pipeline.cli import build_parser, main
 from pipeline.lists.pull import name_from_url
 from standin import FakeArxiv, Faults
 from standin.demo import demo
-from tests.conftest import ROOT, SEED_LIST
+from tests.conftest import ROOT, SEED_LIST, cli
 from tests.test_readme_recipes import analyst_recipes
 
 
@@ -269,7 +269,7 @@ def list_server(tmp_path: Path) -> Iterator[str]:
     shutil_copy(SEED_LIST, site / "awesome-compression" / "README.md")
     handler = functools.partial(_QuietHandler, directory=str(site))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -430,10 +430,9 @@ def test_python_m_standin_prints_its_url_serves_and_stops_on_ctrl_c(
         first = standin.stdout.readline()
         assert first.startswith("arXiv stand-in listening on http://127.0.0.1:")
         url = first.split()[-1]
-        run = subprocess.run(
-            [sys.executable, "-m", "pipeline", "run", str(seed_list), "--api-url", url,
+        run = cli(
+            ["run", str(seed_list), "--api-url", url,
              "--delay", "0.01", "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")],
-            cwd=ROOT, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert run.returncode == 0, run.stderr
     finally:

@@ -44,6 +44,8 @@ def test_a_fault_mix_still_enriches_everything_paced_and_caches_only_good_answer
                 str(delay),
                 "--max-retries",
                 "8",
+                "--max-wait",  # backoff doubles from the delay; a few waits stay short
+                "0.1",
             ]
         )
         assert run.returncode == 0, run.stderr
@@ -165,15 +167,21 @@ def test_wait_waits_for_the_lock(arxiv_api: FakeArxiv, seed_list: Path, tmp_path
                 "pipeline",
                 *fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list),
                 "--wait",
+                "-vv",  # the lock library's lines say when the run finds the lock held
             ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(1.5)
+        assert waiting.stderr is not None
+        said = [waiting.stderr.readline() for _ in range(3)]
+        assert any("not acquired" in line for line in said), said
+        time.sleep(0.2)  # a few rounds of its polling
         assert waiting.poll() is None, "must wait while the lock is held"
-    assert waiting.wait(timeout=60) == 0
+        assert arxiv_api.log == [], "nothing is asked before the lock is taken"
+    _, said_after = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, said_after[-2000:]
     assert (out / "papers.parquet").exists()
 
 

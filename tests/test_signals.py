@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from standin import FakeArxiv
-from tests.conftest import ROOT, fast_run_args, run_cli
+from tests.conftest import ROOT, cli, fast_run_args
 
 # Modules imported at start-up, early to late; -X importtime reports each as it is loaded.
 STARTUP_MARKERS = ("argparse", "pyarrow.lib", "pipeline.stages.join", "pipeline.store.schema")
@@ -67,25 +67,43 @@ def test_sigint_during_start_up_is_a_one_line_message_and_exit_130(
     assert not (tmp_path / "out").exists()
 
 
+# ``python -m pipeline`` that imports ahead, says so, and starts when told to on its stdin:
+# the next run starts up while the current one is interrupted.
+READY_THEN_PIPELINE = (
+    "import runpy, sys\n"
+    "import arxiv, pandas, pyarrow.parquet, requests_cache\n"
+    "import pipeline.cli\n"
+    "print('ready', flush=True)\n"
+    "sys.stdin.readline()\n"
+    "runpy.run_module('pipeline', run_name='__main__', alter_sys=True)\n"
+)
+
+
 def test_sigint_after_the_summary_is_no_traceback_and_no_false_claim(
     arxiv_api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
-    for n in range(6):
-        out = tmp_path / f"out{n}"
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pipeline",
-                *fast_run_args(arxiv_api, out, tmp_path / f"c{n}.sqlite", seed_list),
-            ],
+    def start(n: int) -> subprocess.Popen[str]:
+        args = fast_run_args(arxiv_api, tmp_path / f"out{n}", tmp_path / f"c{n}.sqlite", seed_list)
+        return subprocess.Popen(
+            [sys.executable, "-c", READY_THEN_PIPELINE, *args],
             cwd=ROOT,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
         )
-        assert process.stdout is not None
+
+    following = start(0)
+    for n in range(6):
+        out = tmp_path / f"out{n}"
+        process = following
+        if n < 5:
+            following = start(n + 1)
+        assert process.stdin is not None and process.stdout is not None
+        assert process.stdout.readline() == "ready\n"
+        process.stdin.write("go\n")
+        process.stdin.flush()
         summary = process.stdout.readline()
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
@@ -136,7 +154,7 @@ def test_sigint_before_the_commit_says_nothing_was_written(
 ) -> None:
     out = tmp_path / "out"
     args = fast_run_args(arxiv_api, out, tmp_path / "c.sqlite", seed_list)
-    assert run_cli(args).returncode == 0
+    assert cli(args).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
     def interrupt(*args: Any, **kwargs: Any) -> None:

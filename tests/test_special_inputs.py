@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,11 @@ import pytest
 from pipeline.lists.pull import recorded_sources
 from pipeline.lists.read import ListError
 from standin import FakeArxiv
-from tests.conftest import fast_run_args, run_cli
+from tests.conftest import Result, cli, fast_run_args
+from tests.forked import cli_forked
 
 
-def _one_line_usage_error(done: subprocess.CompletedProcess[str]) -> str:
+def _one_line_usage_error(done: Result) -> str:
     assert done.returncode == 2, done
     stderr = done.stderr
     assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
@@ -35,7 +35,8 @@ def test_a_fifo_as_the_cache_is_refused_at_once(
     else:
         args = [*command, "--cache", str(fifo)]
 
-    stderr = _one_line_usage_error(run_cli(args, timeout=20))
+    # In a process of its own: a FIFO opened for reading would wait for a writer for good.
+    stderr = _one_line_usage_error(cli_forked(args, timeout=20))
 
     assert f"{fifo}" in stderr and "not a regular file" in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, seed_list.name])
@@ -53,7 +54,7 @@ def test_a_device_as_the_cache_is_refused_and_nothing_is_created_beside_it(
             ["cache", "info", "--cache", device],
             fast_run_args(arxiv_api, tmp_path / "out", Path(device), seed_list),
         ):
-            stderr = _one_line_usage_error(run_cli(args, timeout=20))
+            stderr = _one_line_usage_error(cli(args))
             assert device in stderr and "not a regular file" in stderr
             assert not beside.exists()
     finally:
@@ -87,7 +88,7 @@ def test_run_pull_with_a_malformed_source_record_is_exit_2_naming_it(
     (raw / "list.source.json").write_text(json.dumps(["https://example.org/list.md"]))
     args = [*fast_run_args(arxiv_api, tmp_path / "out", tmp_path / "c.sqlite", seed_list), "--pull"]
 
-    stderr = _one_line_usage_error(run_cli(args, cwd=tmp_path))
+    stderr = _one_line_usage_error(cli(args, cwd=tmp_path))
 
     assert stderr.startswith("error: data/raw/list.source.json: ")
     assert arxiv_api.log == []

@@ -14,7 +14,7 @@ import pytest
 from pipeline.store.dataset import StoreError, appended, check_history, read_table, to_table
 from pipeline.store.schema import ALL, CHANGES, ENTRIES, PAPERS, REMOVED, Column, FileSchema
 from standin import FakeArxiv
-from tests.conftest import fast_run_args, run_cli
+from tests.conftest import cli, fast_run_args
 
 WHEN = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
@@ -152,7 +152,7 @@ def test_a_run_over_a_dataset_it_cannot_read_stops_before_any_request(
     out.mkdir()
     pq.write_table(damage(_table(schema)), out / schema.file)
 
-    done = run_cli(fast_run_args(arxiv_api, out, tmp_path / "cache.sqlite", seed_list))
+    done = cli(fast_run_args(arxiv_api, out, tmp_path / "cache.sqlite", seed_list))
 
     assert done.returncode == 1, done.stderr
     [line] = done.stderr.strip().splitlines()
