@@ -159,3 +159,20 @@ def fast_run_args(api: FakeArxiv, out: Path, cache: Path, *lists: Path) -> list[
         "0.01",
         "--no-progress",
     ]
+
+
+def github_workflow_problems(path: Path) -> str:
+    """What check-jsonschema finds wrong with a GitHub workflow file ("" for nothing)."""
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    return "" if check.returncode == 0 else check.stdout + check.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields
-from datetime import UTC, datetime
 
 import pytest
 
@@ -22,6 +21,7 @@ from pipeline.store.dataset import to_table
 from pipeline.store.schema import AUTHOR_FIXES, AUTHOR_KINDS
 from standin.server import RECORDS
 from tests.conftest import SEED_LIST
+from tests.papers import make_paper as build_paper
 
 SEED_RECORDS = RECORDS
 
@@ -30,24 +30,7 @@ def make_paper(
     arxiv_id: str = "1412.6550", title: str = "A Title", authors: tuple[str, ...] = ()
 ) -> Paper:
     """A Paper with the fields the checks read; the rest are placeholders."""
-    when = datetime(2020, 1, 1, tzinfo=UTC)
-    return Paper(
-        arxiv_id=arxiv_id,
-        version=1,
-        title=title,
-        authors=authors,
-        abstract="",
-        published=when,
-        updated=when,
-        primary_category="cs.LG",
-        categories=("cs.LG",),
-        comment=None,
-        journal_ref=None,
-        doi=None,
-        abs_url=f"https://arxiv.org/abs/{arxiv_id}v1",
-        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v1",
-        fetched_at=when,
-    )
+    return build_paper(arxiv_id, title, authors)
 
 
 def seed_papers() -> dict[str, Paper]:

@@ -6,36 +6,20 @@ written out field by field, as ``run`` would.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 
 from pipeline.lists.read import extract_entries
 from pipeline.records import EntryRow, FetchReport, NameCheck, Paper, TitleMatches, Unanswered
 from pipeline.stages.findings import Finding, counts, find_all
 from pipeline.stages.join import build_dataset
+from tests.papers import make_paper
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def paper(arxiv_id: str, title: str, version: int = 1, **fields: object) -> Paper:
-    made = Paper(
-        arxiv_id=arxiv_id,
-        version=version,
-        title=title,
-        authors=("Ada Lovelace",),
-        abstract="An abstract.",
-        published=NOW,
-        updated=NOW,
-        primary_category="cs.LG",
-        categories=("cs.LG",),
-        comment=None,
-        journal_ref=None,
-        doi=None,
-        abs_url=f"https://arxiv.org/abs/{arxiv_id}v{version}",
-        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v{version}",
-        fetched_at=NOW,
-    )
-    return dataclasses.replace(made, **fields)  # type: ignore[arg-type]
+    given: dict[str, object] = {"authors": ("Ada Lovelace",), "abstract": "An abstract.", **fields}
+    return make_paper(arxiv_id, title, version=version, when=NOW, **given)  # type: ignore[arg-type]
 
 
 def rows_of(markdown: str, papers: list[Paper]) -> list[EntryRow]:

@@ -6,7 +6,6 @@ written out field by field.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from pipeline.lists.read import extract_entries
@@ -19,6 +18,7 @@ from pipeline.stages.join import (
     removed_papers,
 )
 from pipeline.stages.plan import cited_ids, ids_to_fetch
+from tests.papers import make_paper
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -41,24 +41,15 @@ LIST = """# Efficient networks
 
 
 def paper(arxiv_id: str, version: int = 1, fetched: datetime = NOW, **fields: object) -> Paper:
-    made = Paper(
-        arxiv_id=arxiv_id,
-        version=version,
-        title=f"Title of {arxiv_id}",
-        authors=("A. Author", "B. Author"),
-        abstract="An abstract.",
-        published=datetime(2015, 3, 9, tzinfo=UTC),
-        updated=datetime(2015, 3, 9, tzinfo=UTC),
-        primary_category="cs.LG",
-        categories=("cs.LG",),
-        comment=None,
-        journal_ref=None,
-        doi=None,
-        abs_url=f"https://arxiv.org/abs/{arxiv_id}v{version}",
-        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v{version}",
-        fetched_at=fetched,
-    )
-    return dataclasses.replace(made, **fields)  # type: ignore[arg-type]
+    given: dict[str, object] = {
+        "title": f"Title of {arxiv_id}",
+        "authors": ("A. Author", "B. Author"),
+        "abstract": "An abstract.",
+        "fetched_at": fetched,
+        **fields,
+    }
+    published = datetime(2015, 3, 9, tzinfo=UTC)
+    return make_paper(arxiv_id, version=version, when=published, **given)  # type: ignore[arg-type]
 
 
 def test_cited_ids_are_each_once_in_order_of_first_citation() -> None:

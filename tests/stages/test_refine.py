@@ -7,28 +7,13 @@ from datetime import UTC, datetime
 from pipeline.lists.read import Entry, extract_entries
 from pipeline.records import Paper
 from pipeline.stages.refine import refine
+from tests.papers import make_paper
 
 WHEN = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def paper(arxiv_id: str, title: str, *authors: str) -> Paper:
-    return Paper(
-        arxiv_id=arxiv_id,
-        version=1,
-        title=title,
-        authors=authors,
-        abstract="",
-        published=WHEN,
-        updated=WHEN,
-        primary_category="cs.CV",
-        categories=("cs.CV",),
-        comment=None,
-        journal_ref=None,
-        doi=None,
-        abs_url=f"https://arxiv.org/abs/{arxiv_id}",
-        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
-        fetched_at=WHEN,
-    )
+    return make_paper(arxiv_id, title, authors, when=WHEN, primary_category="cs.CV")
 
 
 LEARNING_BOTH = paper(
