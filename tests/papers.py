@@ -40,3 +40,22 @@ def make_paper(
         fetched_at=when,
     )
     return dataclasses.replace(made, **fields)
+
+
+def standin_record(
+    arxiv_id: str, title: str, authors: list[str], versions: int = 1, year: int = 2015, **more: Any
+) -> dict[str, Any]:
+    """A paper as the stand-in serves it (the seed-record format), one version a month."""
+    return {
+        "id": arxiv_id,
+        "versions": [{"v": v, "date": f"{year}-0{v}-09T15:44:47Z"} for v in range(1, versions + 1)],
+        "title": title,
+        "authors": authors,
+        "primary_category": "cs.LG",
+        "categories": ["cs.LG"],
+        "comment": None,
+        "journal_ref": None,
+        "doi": None,
+        "summary": "An abstract.",
+        **more,
+    }

@@ -18,24 +18,13 @@ import pytest
 
 from standin import FakeArxiv, Faults
 from tests.conftest import ROOT, cli, fast_run_args
+from tests.papers import standin_record
 
 SCHEMA = json.loads((ROOT / "docs" / "check.schema.json").read_text())
 
 
 def record(arxiv_id: str, title: str, authors: list[str], versions: int = 1, **more: Any) -> Any:
-    return {
-        "id": arxiv_id,
-        "versions": [{"v": v, "date": f"2015-0{v}-09T15:44:47Z"} for v in range(1, versions + 1)],
-        "title": title,
-        "authors": authors,
-        "primary_category": "cs.LG",
-        "categories": ["cs.LG"],
-        "comment": None,
-        "journal_ref": None,
-        "doi": None,
-        "summary": "An abstract.",
-        **more,
-    }
+    return standin_record(arxiv_id, title, authors, versions, year=2015, **more)
 
 
 DISTILLING = "Distilling the Knowledge in a Neural Network"

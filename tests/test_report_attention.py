@@ -23,25 +23,14 @@ from pipeline.report import write_report
 from pipeline.report_sections import tie_note
 from standin import FakeArxiv
 from tests.conftest import cli, fast_run_args
+from tests.papers import standin_record
 
 HOSTILE_TITLE = '<script>alert("t")</script> & Dark <b>knowledge'
 HOSTILE_AUTHOR = "<img src=x onerror=alert(1)>"
 
 
 def record(arxiv_id: str, title: str, authors: list[str], versions: int = 1, **more: Any) -> Any:
-    return {
-        "id": arxiv_id,
-        "versions": [{"v": v, "date": f"2016-0{v}-09T15:44:47Z"} for v in range(1, versions + 1)],
-        "title": title,
-        "authors": authors,
-        "primary_category": "cs.LG",
-        "categories": ["cs.LG"],
-        "comment": None,
-        "journal_ref": None,
-        "doi": None,
-        "summary": "An abstract.",
-        **more,
-    }
+    return standin_record(arxiv_id, title, authors, versions, year=2016, **more)
 
 
 DISTILLING = "Distilling the Knowledge in a Neural Network"
