@@ -133,8 +133,9 @@ class RunConfig:
         high=36500,
         default=7.0,
         to_config=_days,
-        help="papers fetched less than this long ago are kept without asking arXiv; `0` "
-        "refetches everything; the HTTP cache follows it too",
+        help="papers fetched less than this long ago are kept without asking arXiv, and "
+        "the HTTP cache forgets older answers; `0` asks everything anew, replacing only "
+        "those answers in the cache",
     )
     """How old a paper's data may be before it is asked again."""
     wait_for_lock: bool = False
