@@ -179,10 +179,11 @@ def _entry(
     all_ids: list[FoundId] = []
     # The entry's own link wins; an id in another link (`[arXiv:ID](...)`) or in the text
     # is an id the text names.
-    if parts.url and (in_url := find_ids(parts.url)):
+    in_href = {href: find_ids(href) for href in parts.hrefs}
+    if parts.url and (in_url := in_href.get(parts.url) or find_ids(parts.url)):
         found, source = in_url[0], "link"
     for href in parts.hrefs:
-        all_ids.extend(find_ids(href))
+        all_ids.extend(in_href[href])
     all_ids.extend(find_ids(parts.plain))
     if found is None and all_ids:
         found, source = all_ids[0], "text"

@@ -10,11 +10,15 @@ block: headings, block quotes, code, HTML blocks, anchors of a table of contents
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import block as core_block
+from markdown_it.rules_core import normalize as core_normalize
 from markdown_it.token import Token
 
 from pipeline.ids import find_ids
@@ -100,6 +104,52 @@ def _markdown() -> MarkdownIt:
 
     md.block.tokenize = guarded  # type: ignore[method-assign,assignment]
     return md
+
+
+def _top_level(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
+    """The tokens of ``text`` as ``md.parse`` makes them, one top-level block at a time.
+
+    ``md.parse`` holds every token of the file at once, about forty bytes for each byte of
+    Markdown; a block at a time, memory follows the largest block instead. The loop is
+    markdown-it's own (``ParserBlock.tokenize``) at the top level, followed by the core
+    rules after ``block`` (inline parsing) on each block's tokens. A link reference
+    definition (`[label]: url`) serves links before it too, so a file that may hold one
+    is parsed whole.
+    """
+    core = StateCore(text, md, {})
+    core_normalize(core)
+    src = core.src
+    if "]:" in src:
+        yield md.parse(text)
+        return
+    if not src:
+        return
+    after_block = [r for r in md.core.ruler.getRules("") if r not in (core_normalize, core_block)]
+    state = StateBlock(src, md, core.env, [])
+    rules = md.block.ruler.getRules("")
+    line, end = state.line, state.lineMax
+    has_empty_lines = False
+    while line < end:
+        # At the top level the block indent is 0 and the nesting level 0: markdown-it's
+        # checks of both never stop this loop.
+        state.line = line = state.skipEmptyLines(line)
+        if line >= end:
+            break
+        if not any(rule(state, line, end, False) for rule in rules):
+            raise RuntimeError("no Markdown block rule matched")
+        state.tight = not has_empty_lines
+        line = state.line
+        if line - 1 < end and state.isEmpty(line - 1):
+            has_empty_lines = True
+        if line < end and state.isEmpty(line):
+            has_empty_lines = True
+            line += 1
+            state.line = line
+        done = StateCore(src, md, core.env, state.tokens)
+        state.tokens = []
+        for rule in after_block:
+            rule(done)
+        yield done.tokens
 
 
 def segments(token: Token) -> list[Seg]:
@@ -302,11 +352,10 @@ def blocks(text: str) -> list[Block]:
 
     Raises TooDeep when the Markdown nests deeper than the parser follows.
     """
-    tokens = _markdown().parse(text)
     walk = _Walk()
     quote_depth = 0
     skip_inline = in_cell = False
-    for token in tokens:
+    for token in (t for run in _top_level(_markdown(), text) for t in run):
         kind = token.type
         if kind == "heading_open":
             skip_inline = True

@@ -1,0 +1,48 @@
+"""The fast paths of ``refine`` give what the plain definitions give, character by character."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+
+from pipeline.stages.refine import _NOT_NAME, _plain, _same_title
+
+
+def _plain_by_character(text: str) -> str:
+    return "".join(c.lower() if c.isalnum() else " " for c in text)
+
+
+def test_plain_matches_its_definition_for_every_character() -> None:
+    characters = (chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    while chunk := "".join(itertools.islice(characters, 997)):
+        assert _plain(chunk) == _plain_by_character(chunk)
+        assert _plain("a" + chunk[::-1] + "Z") == _plain_by_character("a" + chunk[::-1] + "Z")
+
+
+def test_plain_of_a_final_sigma_is_sigma() -> None:
+    assert _plain("ΟΔΟΣ, ΟΔΟΣ") == "οδοσ  οδοσ"
+    assert _plain("Ünïcode_Title-2") == "ünïcode title 2"
+    assert _plain("ASCII_Title-2!") == "ascii title 2 "
+
+
+# The pattern as first written, one `\s*` in every alternative.
+_NOT_NAME_PLAIN = re.compile(
+    r"^by\s+|\s*\[[^\]]*\]|\s*\bet\.?\s*al\b\.?|\s*(?:\.\.\.|…)", re.IGNORECASE
+)
+
+
+def test_not_name_pattern_removes_what_the_plain_pattern_removes() -> None:
+    pieces = ["by ", "By\t", " ", "  ", "[x]", "[", "]", "et al", "Et. al.", "etal", "...", "…"]
+    pieces += ["Ann", "Lee", ".", ",", "e", "\n", "bet", "al"]
+    for combination in itertools.product(pieces, repeat=3):
+        text = "".join(combination)
+        assert _NOT_NAME.sub("", text) == _NOT_NAME_PLAIN.sub("", text), text
+
+
+def test_same_title_by_equality_and_by_similarity() -> None:
+    assert _same_title("Deep Compression.", "deep compression")
+    assert _same_title("Deep Compresion of networks", "Deep Compression of Networks")
+    assert not _same_title("Deep Compression", "Learning both Weights and Connections")
+    assert not _same_title(None, "Deep Compression")
+    assert not _same_title("...", "...")
