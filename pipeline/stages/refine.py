@@ -101,7 +101,8 @@ def _choose_id(entry: Entry, papers: Mapping[str, Paper]) -> Entry:
 
 def _names_in(text: str, names: Sequence[str]) -> list[str]:
     """The pieces of ``text`` that are one of ``names``, as the text writes them."""
-    wanted = [words for words in (_plain(n).split() for n in names)]
+    # A name with no letters or digits (a lone "-" from a broken record) names nobody.
+    wanted = [words for words in (_plain(n).split() for n in names) if words]
     joined = [" ".join(words) for words in wanted]
     found: list[str] = []
     for piece in _SEPARATORS.split(text):

@@ -123,3 +123,14 @@ def test_ids_that_disagree_keep_the_link_when_its_title_matches() -> None:
     }
     refined = refine(entry, papers)
     assert (refined.arxiv_id, refined.other_ids) == ("1604.03168", ("1605.06402",))
+
+
+def test_an_arxiv_name_without_letters_names_nobody() -> None:
+    entry = one(
+        "- S. Han; J. Pool; J. Tran; W. J. Dally: Learning both Weights and "
+        "Connections for Efficient Neural Networks [[pdf]](https://arxiv.org/abs/1506.02626)\n"
+    )
+    assert entry.authors == ()  # the reader cannot tell them apart: arXiv's names must
+    odd = paper("1506.02626", LEARNING_BOTH.title, "-", *LEARNING_BOTH.authors, "...")
+    refined = refine(entry, {"1506.02626": odd})
+    assert refined.authors == ("S. Han", "J. Pool", "J. Tran", "W. J. Dally")
