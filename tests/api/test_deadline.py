@@ -85,7 +85,8 @@ def test_a_chain_of_redirects_ends_within_the_deadline(tmp_path: Path) -> None:
     def redirect(conn: socket.socket, n: int) -> None:
         time.sleep(0.1)
         conn.sendall(
-            f"HTTP/1.1 302 Found\r\nLocation: /hop{n}\r\nContent-Length: 0\r\n\r\n".encode()
+            f"HTTP/1.1 302 Found\r\nLocation: /hop{n}\r\nConnection: close\r\n"
+            "Content-Length: 0\r\n\r\n".encode()
         )
 
     with raw_server(redirect) as url:

@@ -56,7 +56,8 @@ def test_a_redirected_pull_records_where_it_ended_up(tmp_path: Path) -> None:
 
     def serve(conn: socket.socket, n: int) -> None:
         if n == 1:
-            moved = "HTTP/1.1 301 Moved\r\nLocation: /moved/README.md\r\nContent-Length: 0\r\n\r\n"
+            moved = "HTTP/1.1 301 Moved\r\nLocation: /moved/README.md\r\nConnection: close\r\n"
+            moved += "Content-Length: 0\r\n\r\n"
             conn.sendall(moved.encode())
         else:
             head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
