@@ -139,6 +139,18 @@ def usable_paths(out: Path, cache: Path) -> None:
     check_cache_file(cache)
 
 
+def _lists_read_last(out: Path) -> set[str]:
+    """The sha256 of every list the last run in ``out`` read (none when it cannot say)."""
+    from pipeline.store.commit import StoreError
+    from pipeline.store.last_run import read_manifest
+
+    try:
+        manifest = read_manifest(out)
+    except StoreError:
+        return set()
+    return {lst.sha256 for lst in manifest.lists} if manifest else set()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.lists.choose import choose_lists
     from pipeline.refresh import run
@@ -156,7 +168,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         contact=os.environ.get("ARXIV_CONTACT") or None,
         **tuned,
     )
-    config = replace(config, lists=choose_lists(config.lists, named=bool(args.lists)))
+    config = replace(
+        config,
+        lists=choose_lists(config.lists, named=bool(args.lists), known=_lists_read_last(args.out)),
+    )
     show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
     result = run(config, progress_factory(show_bar))
     stream = sys.stdout if result.manifest is not None else sys.stderr  # written, or not

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from pipeline.lists.read import ListError, read_entries
@@ -18,10 +18,24 @@ from pipeline.lists.read import ListError, read_entries
 log = logging.getLogger(__name__)
 
 
-def lists_with_entries(candidates: Sequence[Path]) -> tuple[Path, ...]:
-    """The candidates that have paper entries, or are broken (``run`` says how)."""
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # run says why it cannot be read
+
+
+def lists_with_entries(candidates: Sequence[Path], known: Collection[str] = ()) -> tuple[Path, ...]:
+    """The candidates that have paper entries, or are broken (``run`` says how).
+
+    A file whose bytes the last run read as a list (its sha256 in ``known``) is one without
+    being parsed again: a refresh of unchanged lists reads none of them.
+    """
     lists = []
     for path in candidates:
+        if _sha256(path) in known:
+            lists.append(path)
+            continue
         try:
             entries = read_entries(path)[1]
         except ListError:
@@ -38,15 +52,14 @@ def lists_with_entries(candidates: Sequence[Path]) -> tuple[Path, ...]:
     return tuple(lists)
 
 
-def choose_lists(paths: Sequence[Path], named: bool) -> tuple[Path, ...]:
+def choose_lists(
+    paths: Sequence[Path], named: bool, known: Collection[str] = ()
+) -> tuple[Path, ...]:
     """The lists to read, each content once: all of ``paths`` when they were named on the
-    command line, else those that are lists."""
+    command line, else those that are lists (``known``: see ``lists_with_entries``)."""
     chosen: dict[str, Path] = {}
-    for path in paths if named else lists_with_entries(paths):
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            digest = str(path)  # run says why it cannot be read
+    for path in paths if named else lists_with_entries(paths, known):
+        digest = _sha256(path) or str(path)
         first = chosen.setdefault(digest, path)
         if first != path and first.resolve() != path.resolve():
             log.warning("%s: the same content as %s; read once", path, first)
