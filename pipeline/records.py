@@ -60,7 +60,7 @@ EntryKey = tuple[str, int]
 """An entry's identity within a run: its list file and line."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paper:
     """arXiv's record of one paper, at the latest version the API returned."""
 
@@ -87,7 +87,7 @@ class Paper:
         return bool(self.comment and _WITHDRAWN.search(self.comment))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One entry of a list, as written, with the arXiv id found in it (if any)."""
 
@@ -196,7 +196,7 @@ class TitleMatches:
     papers: Mapping[str, Paper] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryRow:
     """An entry with the id it resolved to and what became of it."""
 
@@ -208,7 +208,7 @@ class EntryRow:
     checked_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaperRow:
     """A paper with the tags and sections of the entries that cite it."""
 
@@ -235,7 +235,7 @@ class Change:
     detected_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NameCheck:
     """One difference between an entry and arXiv's record; fields are AUTHOR_FIXES columns.
 

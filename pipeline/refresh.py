@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipeline.config import RunConfig
-from pipeline.lists.load import list_sources, read_source
-from pipeline.records import Answers, Dataset, Exit, Manifest, Pulled
+from pipeline.lists.load import ListSource, list_sources, read_source
+from pipeline.records import Answers, Dataset, Entry, Exit, ListRecord, Manifest, Pulled
 from pipeline.stages.account import Findings, summary_of
 from pipeline.stages.authors import check_entries
 from pipeline.stages.join import build_dataset, detect_changes, removed_papers, unanswered_ids
@@ -72,6 +72,18 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
         return _run(config, progress)
 
 
+def _read_lists(sources: list[ListSource]) -> tuple[list[Entry], list[ListRecord]]:
+    """Every entry of the lists, and what the manifest keeps of each list: its entries
+    counted, not held, so that the run keeps one set of entries alive."""
+    entries: list[Entry] = []
+    lists: list[ListRecord] = []
+    for source in sources:
+        read = read_source(source)
+        entries += read.entries
+        lists.append(read.record())
+    return entries, lists
+
+
 def _run(config: RunConfig, progress: ProgressFactory) -> RunResult:
     started = datetime.now(UTC)
     for warning in config.warnings():
@@ -95,8 +107,7 @@ def _run(config: RunConfig, progress: ProgressFactory) -> RunResult:
             manifest = write_manifest(config.out_dir, quiet)
             summary = summary_of(quiet, config.out_dir)
             return RunResult(quiet.exit_code, summary, manifest, quiet.dataset)
-        lists = [read_source(source) for source in sources]
-        entries = [e for lst in lists for e in lst.entries]
+        entries, lists = _read_lists(sources)
         plan = plan_run(entries, history, started, config.max_age)
         log.info(
             "%d entries, %d arXiv ids: %d to fetch, %d fresh from the last run, "
@@ -123,7 +134,9 @@ def _run(config: RunConfig, progress: ProgressFactory) -> RunResult:
             )
         # arXiv's titles and names tell which words of an entry are which.
         known = {**history.papers, **answers.report.papers}
-        entries = [refine(entry, known) for entry in entries]
+        # In place: each entry the reader made is freed as its refined one replaces it.
+        for i, entry in enumerate(entries):
+            entries[i] = refine(entry, known)
         titles = resolve_titles(plan, answers.candidates)
         unanswered = unanswered_ids(answers.report, plan.unanswered, started)
         dataset = build_dataset(entries, answers.report, history.papers, titles, unanswered)

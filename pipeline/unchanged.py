@@ -98,7 +98,7 @@ def unchanged_run(
         run_id=run_id,
         started=started,
         api_url=config.api_url,
-        lists=[ListRead(s.path, s.sha256, by_list[str(s.path)]) for s in sources],
+        lists=[ListRead(s.path, s.sha256, by_list[str(s.path)]).record() for s in sources],
         pulls=pulls,
         cited=plan.cited,
         answers=Answers(),

@@ -34,7 +34,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"
 _A = f"{{{ATOM}}}"
 _X = f"{{{ARXIV}}}"
-_SPACES = re.compile(r"\s+")
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 
 FIELDS_ALWAYS_SENT: dict[str, Callable[[etree._Element], bool]] = {
@@ -60,13 +59,14 @@ def clean_text(text: str) -> str:
     if text.isascii():
         # The common case, without a look at every character: the ASCII controls that
         # are not spaces go, every run of spaces becomes one.
-        return _SPACES.sub(" ", _ASCII_CONTROLS.sub("", text)).strip()
+        # ``split()`` splits at exactly the characters ``\s`` matches.
+        return " ".join((text if text.isprintable() else _ASCII_CONTROLS.sub("", text)).split())
     kept = "".join(
         " " if ch.isspace() else ch
         for ch in text
         if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs")
     )
-    return _SPACES.sub(" ", kept).strip()
+    return " ".join(kept.split())
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,22 @@ def _text(entry: etree._Element, tag: str) -> str | None:
     return found.text if found is not None and found.text is not None else None
 
 
-def _date(entry: etree._Element, tag: str, arxiv_id: str) -> datetime:
-    text = _text(entry, tag)
+def _children(entry: etree._Element) -> dict[str, list[etree._Element]]:
+    """An entry's child elements by tag, in order: one walk instead of a search per field."""
+    children: dict[str, list[etree._Element]] = {}
+    for child in entry:
+        if isinstance(child.tag, str):  # not a comment or processing instruction
+            children.setdefault(child.tag, []).append(child)
+    return children
+
+
+def _first_text(children: dict[str, list[etree._Element]], tag: str) -> str | None:
+    found = children.get(tag)
+    return found[0].text if found else None
+
+
+def _date(children: dict[str, list[etree._Element]], tag: str, arxiv_id: str) -> datetime:
+    text = _first_text(children, tag)
     if text is None:
         raise BrokenAnswer(f"entry {arxiv_id} has no <{tag.split('}')[-1]}>")
     try:
@@ -99,46 +113,56 @@ def _date(entry: etree._Element, tag: str, arxiv_id: str) -> datetime:
 
 
 def _pdf_link(entry: etree._Element) -> str | None:
-    for link in entry.iterfind(f"{_A}link"):
+    return _pdf_href(entry.iterfind(f"{_A}link"))
+
+
+def _pdf_href(links: Iterable[etree._Element]) -> str | None:
+    for link in links:
         if link.get("title") == "pdf" or link.get("type") == "application/pdf":
             return link.get("href")
     return None
 
 
 def _paper(entry: etree._Element, fetched_at: datetime) -> Paper:
-    raw_id = (_text(entry, f"{_A}id") or "").split("arxiv.org/abs/")[-1].strip()
+    children = _children(entry)
+    raw_id = (_first_text(children, f"{_A}id") or "").split("arxiv.org/abs/")[-1].strip()
     parsed = parse_id(raw_id).id
     if parsed is None:
         raise BrokenAnswer(f"an entry with an unreadable id: {raw_id!r}")
     arxiv_id = str(parsed)
-    title = _text(entry, f"{_A}title")
+    title = _first_text(children, f"{_A}title")
     if title is None or not clean_text(title):
         raise BrokenAnswer(f"entry {arxiv_id} has no title")
-    authors = tuple(clean_text(name.text or "") for name in entry.iterfind(f"{_A}author/{_A}name"))
-    categories = tuple(c.get("term", "") for c in entry.iterfind(f"{_A}category"))
-    primary = entry.find(f"{_X}primary_category")
-    pdf_url = _pdf_link(entry)
-    published = _date(entry, f"{_A}published", arxiv_id)
+    authors = tuple(
+        clean_text(name.text or "")
+        for author in children.get(f"{_A}author", ())
+        for name in author.iterfind(f"{_A}name")
+    )
+    categories = tuple(c.get("term", "") for c in children.get(f"{_A}category", ()))
+    primary = children.get(f"{_X}primary_category")
+    links = children.get(f"{_A}link", [])
+    pdf_url = _pdf_href(links)
+    published = _date(children, f"{_A}published", arxiv_id)
     abs_url = next(
         (
             link.get("href", "")
-            for link in entry.iterfind(f"{_A}link")
+            for link in links
             if link.get("rel") == "alternate" and link.get("href")
         ),
         f"https://arxiv.org/abs/{arxiv_id}",
     )
     comment, journal_ref, doi = (
-        _text(entry, f"{_X}{tag}") for tag in ("comment", "journal_ref", "doi")
+        _first_text(children, f"{_X}{tag}") for tag in ("comment", "journal_ref", "doi")
     )
     return Paper(
         arxiv_id=parsed.base,
         version=parsed.version or 1,
         title=clean_text(title),
         authors=authors,
-        abstract=clean_text(_text(entry, f"{_A}summary") or ""),
+        abstract=clean_text(_first_text(children, f"{_A}summary") or ""),
         published=published,
-        updated=_date(entry, f"{_A}updated", arxiv_id),
-        primary_category=(primary.get("term") if primary is not None else None)
+        updated=_date(children, f"{_A}updated", arxiv_id),
+        primary_category=(primary[0].get("term") if primary else None)
         or (categories[0] if categories else ""),
         categories=categories,
         comment=clean_text(comment) or None if comment else None,

@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline.lists.read import Entry, ListError, extract_entries, read_list_text
+from pipeline.records import ListRecord
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,10 @@ class ListRead:
     entries: list[Entry]
     reader: str = field(default_factory=reader_version)
     """The reader that read the entries (``reader_version``)."""
+
+    def record(self) -> ListRecord:
+        """What the manifest keeps of the list: its entries counted, not held."""
+        return ListRecord(str(self.path), self.sha256, len(self.entries), self.reader)
 
 
 def list_sources(paths: tuple[Path, ...]) -> list[ListSource]:

@@ -124,7 +124,10 @@ def extract_entries(text: str, list_file: str) -> list[Entry]:
     entries: list[Entry] = []
     seen_ids: set[str] = set()
     seen_titles: set[str] = set()
-    for block in found:
+    # Taken from the end of the reversed list: each block is freed once its entry is made.
+    found.reverse()
+    while found:
+        block = found.pop()
         parts = parse_row(block) if block.cells is not None else parse(block)
         entry = _entry(list_file, block.line, block.section, parts, block.defects)
         if entry.kind == "paper":

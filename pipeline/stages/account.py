@@ -10,7 +10,6 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import DEFAULT_OUT
-from pipeline.lists.load import ListRead
 from pipeline.records import (
     Answers,
     AuthorFixCounts,
@@ -37,7 +36,8 @@ class Findings:
     run_id: str
     started: datetime
     api_url: str
-    lists: list[ListRead]
+    lists: list[ListRecord]
+    """The lists read, as the manifest records them."""
     pulls: list[Pulled]
     """What pulling the lists came to (empty without ``pull``)."""
     cited: list[str]
@@ -70,10 +70,7 @@ def manifest_of(findings: Findings, content_changed: bool) -> Manifest:
         exit_code=int(findings.exit_code),
         complete=not answers.gave_up,
         api_url=findings.api_url,
-        lists=[
-            ListRecord(str(lst.path), lst.sha256, len(lst.entries), lst.reader)
-            for lst in findings.lists
-        ],
+        lists=findings.lists,
         pulls=findings.pulls,
         counts=Counts(
             entries=len(dataset.entries),

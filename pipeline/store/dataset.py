@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,14 @@ def columns_table(schema: FileSchema, columns: Mapping[str, list[Any]]) -> pa.Ta
     return pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in arrow], schema=arrow)
 
 
-_PAPER_FIELDS = tuple(Paper.__dataclass_fields__)
+def records_table(schema: FileSchema, records: Sequence[Any]) -> pa.Table:
+    """A table of dataclass ``records`` whose fields are ``schema``'s columns, read field
+    by field (the records have slots, no ``__dict__``)."""
+    names = schema.arrow.names
+    return columns_table(schema, {name: [getattr(r, name) for r in records] for name in names})
+
+
+_PAPER_FIELDS = tuple(f.name for f in fields(Paper))
 
 
 def papers_table(dataset: Dataset) -> pa.Table:
@@ -118,7 +125,7 @@ def entries_table(dataset: Dataset) -> pa.Table:
 
 
 def changes_table(changes: Iterable[Change]) -> pa.Table:
-    return to_table(CHANGES, (asdict(c) for c in changes))
+    return records_table(CHANGES, list(changes))
 
 
 def removed_table(
@@ -203,7 +210,7 @@ def papers_by_id(table: pa.Table | None) -> dict[str, Paper]:
     """The papers of a papers.parquet table, by id (read column by column: fast)."""
     if table is None:
         return {}
-    names = list(Paper.__dataclass_fields__)
+    names = list(_PAPER_FIELDS)
     columns = python_columns(table.select(names))
     columns["authors"] = [tuple(v or ()) for v in columns["authors"]]
     columns["categories"] = [tuple(v or ()) for v in columns["categories"]]

@@ -15,9 +15,9 @@ from pipeline.store.dataset import (
     csv_bytes,
     entries_table,
     papers_table,
+    records_table,
     removed_table,
     same_content,
-    to_table,
     write_dataset,
 )
 from pipeline.store.schema import AUTHOR_FIXES, CHANGES, ENTRIES, PAPERS, REMOVED
@@ -32,7 +32,7 @@ def write_findings(out_dir: Path, findings: Findings, history: History) -> Manif
     """Commit every file of the run together; returns the manifest written."""
     papers = papers_table(findings.dataset)
     entries = entries_table(findings.dataset)
-    fixes = to_table(AUTHOR_FIXES, (vars(c) for c in findings.name_checks))
+    fixes = records_table(AUTHOR_FIXES, findings.name_checks)
     removed = removed_table(
         history.papers_table, (p.arxiv_id for p in findings.removed), findings.started
     )

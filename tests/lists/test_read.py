@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -352,7 +353,7 @@ def test_crlf_line_endings_give_the_same_entries_as_lf() -> None:
     assert crlf == lf
     assert [e.line for e in crlf] == [4, 5, 6]
     for e in crlf:
-        assert not any("\r" in str(v) for v in vars(e).values())
+        assert not any("\r" in str(getattr(e, f.name)) for f in fields(e))
 
 
 # -- reading the file ---------------------------------------------------------------------
