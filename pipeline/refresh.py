@@ -22,7 +22,7 @@ from pipeline.stages.authors import check_entries
 from pipeline.stages.join import build_dataset, detect_changes, removed_papers, unanswered_ids
 from pipeline.stages.plan import plan_run, resolve_titles
 from pipeline.stages.refine import refine
-from pipeline.store.dataset import DatasetLock, check_history, recover
+from pipeline.store.dataset import DatasetLock, check_history
 from pipeline.store.history import read_history
 from pipeline.store.write import write_findings
 from pipeline.unchanged import unchanged_run, write_manifest
@@ -98,8 +98,8 @@ def _run(config: RunConfig, progress: ProgressFactory) -> RunResult:
     sources = list_sources(config.lists)
     run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
+    # Taking the lock finishes, or rolls back, an interrupted commit first.
     with DatasetLock(config.out_dir, wait=config.wait_for_lock):
-        recover(config.out_dir)
         check_history(config.out_dir)
         history = read_history(config.out_dir)
         quiet = unchanged_run(config, sources, pulls, history, started, run_id)
