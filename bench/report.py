@@ -204,7 +204,7 @@ def _requests_section(results: BenchResults) -> str:
             rows,
         )
         + "\nThe pipeline sends one request for the batch of ids and one title search "
-        '(`ti:"..." OR ...`, up to five titles to a request).\n'
+        '(`ti:"..." OR ...`, up to ten titles to a request).\n'
     )
 
 
