@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bench.machine import Busy, Machine, others_cpu_s
 from bench.measure import HotSpot, PipelineRun, Profile, RequestComparison, WarmTiming
+from pipeline.text import duration
 
 TOU_SECONDS = 3.0  # arXiv's terms of use: no more than one request every three seconds
 ARXIV_PAGE_LIMIT = 2000
@@ -66,14 +67,6 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def _numeric(text: str) -> bool:
     """A number as the report writes them: 1,000, 2.5, 1.7x, 25%."""
     return text.replace(",", "").replace(".", "").removesuffix("x").removesuffix("%").isdigit()
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def _yes(met: bool | None) -> str:
@@ -327,7 +320,7 @@ def _tou_section(results: BenchResults) -> str:
             "first list",
             results.requests.ids_cited,
             first.requests,
-            _duration(first.requests * TOU_SECONDS),
+            duration(first.requests * TOU_SECONDS),
             "-",
         )
     ]
@@ -338,8 +331,8 @@ def _tou_section(results: BenchResults) -> str:
                 f"synthetic {r.ids:,}",
                 f"{r.ids:,}",
                 f"{r.requests:,}",
-                _duration(r.requests * TOU_SECONDS),
-                f"{big:,} request{'s' if big > 1 else ''}, {_duration(big * TOU_SECONDS)}",
+                duration(r.requests * TOU_SECONDS),
+                f"{big:,} request{'s' if big > 1 else ''}, {duration(big * TOU_SECONDS)}",
             )
         )
     return (
@@ -373,7 +366,7 @@ def _batch_section(results: BenchResults) -> str:
             f"{r.cost.wall_s:.1f}",
             f"{r.cost.cpu_s:.1f}",
             f"{r.cost.max_rss_mib:.0f}",
-            _duration(r.requests * TOU_SECONDS),
+            duration(r.requests * TOU_SECONDS),
         )
         for r in results.batches
     ]
@@ -493,7 +486,7 @@ def render(results: BenchResults) -> str:
         "# Benchmarks\n\n"
         "<!-- Written by `make bench` (`python -m bench.run`); do not edit by hand. -->\n\n"
         f"Measured on {results.started:%Y-%m-%d %H:%M} UTC; the bench took "
-        f"{_duration(results.duration_s)}.\n",
+        f"{duration(results.duration_s)}.\n",
         "## Targets\n\n" + table(("target", "goal", "measured", "result"), target_rows),
         _machine_section(results),
         _requests_section(results),

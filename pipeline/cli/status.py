@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.options import Commands, UsageError, add_tunings, list_path
 from pipeline.config import DEFAULT_API_URL, DEFAULT_OUT, RAW_DIR, TITLES_PER_QUERY
+from pipeline.text import duration
 
 if TYPE_CHECKING:
     from pipeline.records import History, Manifest
@@ -195,14 +196,6 @@ def _when(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:g} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def status_lines(
     manifest: Manifest | None, coming: NextRun, now: datetime, delay: float
 ) -> list[str]:
@@ -235,7 +228,7 @@ def status_lines(
     if coming.requests:
         asks += (
             f": {counted(coming.requests, 'request')}, at least "
-            f"{_duration(coming.seconds)} at --delay {delay:g} (less for answers in the cache)"
+            f"{duration(coming.seconds)} at --delay {delay:g} (less for answers in the cache)"
         )
     else:
         asks += ": no request"
