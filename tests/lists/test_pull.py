@@ -20,7 +20,7 @@ from pipeline.lists.pull import PullError, name_from_url, pull_list, recorded_so
 from pipeline.lists.read import ListError
 from standin import FakeArxiv
 from tests.api.test_deadline import raw_server
-from tests.conftest import SEED_LIST, cli, fast_run_args
+from tests.conftest import SEED_LIST, Result, cli, fast_run_args
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -43,16 +43,26 @@ def list_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     server.server_close()
 
 
-def test_pull_stores_the_list_with_its_source_and_skips_an_unchanged_one(
-    list_server: tuple[str, Path], tmp_path: Path
-) -> None:
+def _served_list(list_server: tuple[str, Path], tmp_path: Path) -> tuple[str, Path, Path]:
+    """The first list served as a README, and an empty checkout to pull it into: the
+    list's URL, the served folder and the checkout."""
     base, served = list_server
     shutil.copyfile(SEED_LIST, served / "README.md")
     work = tmp_path / "work"
     work.mkdir()
-    url = f"{base}/README.md"
+    return f"{base}/README.md", served, work
 
-    first = cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
+
+def _pull(url: str, work: Path) -> Result:
+    return cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
+
+
+def test_pull_stores_the_list_with_its_source_and_skips_an_unchanged_one(
+    list_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, served, work = _served_list(list_server, tmp_path)
+
+    first = _pull(url, work)
     assert first.returncode == 0, first.stderr
     assert "pulled" in first.stdout and "71 entries" in first.stdout
     pulled = work / "data" / "raw" / "compression.md"
@@ -61,7 +71,7 @@ def test_pull_stores_the_list_with_its_source_and_skips_an_unchanged_one(
     assert source["url"] == url and len(source["sha256"]) == 64 and source["pulled_at"]
 
     stamp = pulled.stat().st_mtime_ns
-    second = cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
+    second = _pull(url, work)
     assert second.returncode == 0
     assert "unchanged" in second.stdout
     assert pulled.stat().st_mtime_ns == stamp
@@ -70,7 +80,7 @@ def test_pull_stores_the_list_with_its_source_and_skips_an_unchanged_one(
         SEED_LIST.read_text(encoding="utf-8") + "- [Extra](https://arxiv.org/abs/1605.08386)\n",
         encoding="utf-8",
     )
-    third = cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
+    third = _pull(url, work)
     assert third.returncode == 0
     assert "72 entries" in third.stdout
 
@@ -254,12 +264,8 @@ def test_a_dead_source_is_read_from_its_last_copy_and_reported(
     arxiv_api: FakeArxiv,
     tmp_path: Path,
 ) -> None:
-    base, served = list_server
-    shutil.copyfile(SEED_LIST, served / "README.md")
-    work = tmp_path / "work"
-    work.mkdir()
-    url = f"{base}/README.md"
-    pulled = cli(["pull", url, "--name", "compression", "--cache", "c.sqlite"], cwd=work)
+    url, served, work = _served_list(list_server, tmp_path)
+    pulled = _pull(url, work)
     assert pulled.returncode == 0, pulled.stderr
     record = json.loads((work / "data/raw/compression.source.json").read_text())
     assert record["url"] == url and record["succeeded_at"]
