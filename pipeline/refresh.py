@@ -74,11 +74,16 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
 
 def _read_lists(sources: list[ListSource]) -> tuple[list[Entry], list[ListRecord]]:
     """Every entry of the lists, and what the manifest keeps of each list: its entries
-    counted, not held, so that the run keeps one set of entries alive."""
+    counted, not held, so that the run keeps one set of entries alive.
+
+    Takes the sources out of ``sources`` as it reads them: a list's text (tens of MiB for
+    a large one) is not needed again.
+    """
     entries: list[Entry] = []
     lists: list[ListRecord] = []
-    for source in sources:
-        read = read_source(source)
+    sources.reverse()
+    while sources:
+        read = read_source(sources.pop())
         entries += read.entries
         lists.append(read.record())
     return entries, lists

@@ -157,12 +157,15 @@ def test_read_lists_names_the_first_list_that_cannot_be_used(
         read_lists((small_list, tmp_path / "missing.md", prose))
 
 
-# A run in a fresh interpreter that says, last, which of the network stack it loaded.
+# A run in a fresh interpreter that says, last, which of the network stack and pandas it
+# loaded, and whether pandas can still be imported after it.
 LOADED = (
     "import sys\n"
     "from pipeline.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "print(code, *sorted(m for m in ('requests', 'lxml') if m in sys.modules))\n"
+    "loaded = sorted(m for m in ('requests', 'lxml', 'pandas') if m in sys.modules)\n"
+    "import pandas\n"
+    "print(code, *loaded)\n"
 )
 
 
@@ -179,7 +182,7 @@ def loaded_by_a_run(args: list[str]) -> list[str]:
 
 
 @pytest.mark.slow  # what a fresh interpreter imports
-def test_a_warm_run_imports_neither_requests_nor_lxml(
+def test_a_run_never_imports_pandas_and_a_warm_one_neither_requests_nor_lxml(
     api: FakeArxiv, seed_list: Path, tmp_path: Path
 ) -> None:
     args = fast_run_args(api, tmp_path / "out", tmp_path / "cache.sqlite", seed_list)

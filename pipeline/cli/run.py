@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.abc
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
 
 from pipeline.cli.options import (
     Commands,
@@ -151,6 +155,33 @@ def _lists_read_last(out: Path) -> set[str]:
     return {lst.sha256 for lst in manifest.lists} if manifest else set()
 
 
+class _PandasAbsent(importlib.abc.MetaPathFinder):
+    """An import finder that says pandas is not installed."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError(f"no {fullname} during a run", name=fullname)
+        return None
+
+
+@contextlib.contextmanager
+def pandas_kept_out() -> Iterator[None]:
+    """pandas made unimportable, unless it is imported already: a run never uses it, but
+    pyarrow imports it (a sixth of a second, 50 MiB) on its first conversion of Python
+    values, to recognise pandas objects, and once it finds none never looks again."""
+    if "pandas" in sys.modules:
+        yield
+        return
+    finder = _PandasAbsent()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.lists.choose import choose_lists
     from pipeline.refresh import run
@@ -173,7 +204,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         lists=choose_lists(config.lists, named=bool(args.lists), known=_lists_read_last(args.out)),
     )
     show_bar = sys.stderr.isatty() and not args.no_progress and not args.quiet
-    result = run(config, progress_factory(show_bar))
+    with pandas_kept_out():
+        result = run(config, progress_factory(show_bar))
     stream = sys.stdout if result.manifest is not None else sys.stderr  # written, or not
     print(result.summary, file=stream)
     return int(result.exit_code)

@@ -5,18 +5,18 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from pipeline.records import Change, Dataset, Paper
+from pipeline.records import Change, EntryRow, Paper, PaperRow
 from pipeline.store.commit import (
     AUTHOR_FIXES_CSV,
     MANIFEST,
@@ -42,19 +42,68 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # Arrow's default allocator (mimalloc) keeps the memory of the tables a large run builds
 # and frees; the C library's returns it, and a 100,000-paper run peaks 60 MiB lower.
 pa.set_memory_pool(pa.system_memory_pool())
 
 
+BATCH_ROWS = 16_384
+"""Rows of a table built and encoded at a time: a large run never holds a whole table in
+Arrow memory (100,000 papers take about 50 MiB, and as much again while being built)."""
+
+
+class TableFile:
+    """One Parquet file of the dataset, encoded batch by batch as its rows are built; on
+    the way it tells whether the rows are those of the file's previous version.
+
+    Written straight into Python's buffer: an Arrow buffer copied to bytes would hold the
+    file twice.
+    """
+
+    def __init__(
+        self,
+        schema: pa.Schema,
+        run_id: str,
+        previous: pa.Table | None = None,
+        ignore: Sequence[str] = (),
+    ) -> None:
+        metadata = {**(schema.metadata or {}), b"arxiv_enrich.run_id": run_id.encode()}
+        self._sink = io.BytesIO()
+        self._writer = pq.ParquetWriter(
+            self._sink, schema.with_metadata(metadata), compression="zstd"
+        )
+        self._ignore = [name for name in ignore if name in schema.names]
+        self._previous = (
+            previous.drop_columns(self._ignore)
+            if previous is not None and previous.column_names == schema.names
+            else None
+        )
+        self._rows = 0
+        self.unchanged = self._previous is not None
+        """The rows so far are the previous version's, leaving aside the ignored columns."""
+
+    def write(self, batch: pa.Table) -> None:
+        if self.unchanged and self._previous is not None:
+            before = self._previous.slice(self._rows, batch.num_rows)
+            self.unchanged = before.equals(batch.drop_columns(self._ignore))
+        self._writer.write_table(batch)
+        self._rows += batch.num_rows
+
+    def close(self) -> bytes:
+        """The file's bytes; ``unchanged`` is now final."""
+        self._writer.close()
+        if self._previous is not None and self._previous.num_rows != self._rows:
+            self.unchanged = False
+        return self._sink.getvalue()
+
+
 def table_bytes(table: pa.Table, run_id: str) -> bytes:
     """A table as Parquet bytes, stamped with the run that wrote it."""
-    metadata = {**(table.schema.metadata or {}), b"arxiv_enrich.run_id": run_id.encode()}
-    # Written straight into Python's buffer: an Arrow buffer copied to bytes would hold
-    # the file twice.
-    sink = io.BytesIO()
-    pq.write_table(table.replace_schema_metadata(metadata), sink, compression="zstd")
-    return sink.getvalue()
+    file = TableFile(table.schema, run_id)
+    file.write(table)
+    return file.close()
 
 
 def to_table(schema: FileSchema, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
@@ -62,32 +111,42 @@ def to_table(schema: FileSchema, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=schema.arrow)
 
 
-def columns_table(schema: FileSchema, columns: Mapping[str, list[Any]]) -> pa.Table:
+def columns_table(schema: FileSchema, columns: Mapping[str, Sequence[Any]]) -> pa.Table:
     """A table of ``columns`` (values by column name) with exactly ``schema``'s types:
     one array a column, several times faster than a dict a row."""
     arrow = schema.arrow
     return pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in arrow], schema=arrow)
 
 
+def _fields_of(records: Sequence[Any], names: Sequence[str]) -> dict[str, Sequence[Any]]:
+    """The values of ``names`` in ``records``, by name: each record read in one call and
+    the rows turned into columns (the records have slots, no ``__dict__``)."""
+    if not records:
+        return {name: () for name in names}
+    rows = map(operator.attrgetter(*names), records)
+    return dict(zip(names, zip(*rows, strict=True), strict=True))
+
+
+def in_batches(records: Sequence[T], size: int = BATCH_ROWS) -> Iterator[Sequence[T]]:
+    """``records`` in slices of ``size`` (at least one slice, empty for no records)."""
+    yield records[:size]
+    for start in range(size, len(records), size):
+        yield records[start : start + size]
+
+
 def records_table(schema: FileSchema, records: Sequence[Any]) -> pa.Table:
-    """A table of dataclass ``records`` whose fields are ``schema``'s columns, read field
-    by field (the records have slots, no ``__dict__``)."""
-    names = schema.arrow.names
-    return columns_table(schema, {name: [getattr(r, name) for r in records] for name in names})
+    """A table of dataclass ``records`` whose fields are ``schema``'s columns."""
+    return columns_table(schema, _fields_of(records, schema.arrow.names))
 
 
 _PAPER_FIELDS = tuple(f.name for f in fields(Paper))
 
 
-def papers_table(dataset: Dataset) -> pa.Table:
-    rows = dataset.papers
-    columns: dict[str, list[Any]] = {
-        name: [getattr(r.paper, name) for r in rows] for name in _PAPER_FIELDS
-    }
-    columns["tags"] = [r.tags for r in rows]
-    columns["sections"] = [r.sections for r in rows]
-    columns["code_urls"] = [r.code_urls for r in rows]
-    columns["withdrawn"] = [r.paper.withdrawn for r in rows]
+def papers_table(rows: Sequence[PaperRow]) -> pa.Table:
+    papers = [r.paper for r in rows]
+    columns = _fields_of(papers, _PAPER_FIELDS)
+    columns.update(_fields_of(rows, ("tags", "sections", "code_urls")))
+    columns["withdrawn"] = [p.withdrawn for p in papers]
     return columns_table(PAPERS, columns)
 
 
@@ -114,13 +173,11 @@ ENTRY_FIELDS = (
 )
 
 
-def entries_table(dataset: Dataset) -> pa.Table:
-    rows = dataset.entries
-    columns: dict[str, list[Any]] = {
-        name: [getattr(r.entry, name) for r in rows] for name in ENTRY_FIELDS
-    }
-    for name in ("arxiv_id", "id_source", "match_score", "checked_at", "status"):
-        columns[name] = [getattr(r, name) for r in rows]
+def entries_table(rows: Sequence[EntryRow]) -> pa.Table:
+    columns = _fields_of([r.entry for r in rows], ENTRY_FIELDS)
+    columns.update(
+        _fields_of(rows, ("arxiv_id", "id_source", "match_score", "checked_at", "status"))
+    )
     return columns_table(ENTRIES, columns)
 
 
@@ -161,13 +218,6 @@ def appended(out_dir: Path, new_rows: pa.Table) -> pa.Table:
     if not path.exists() or schema is None:
         return new_rows
     return pa.concat_tables([read_checked(path, schema), new_rows.cast(schema.arrow)])
-
-
-def csv_bytes(table: pa.Table) -> bytes:
-    """A table as CSV with a header row, for people who open it in a spreadsheet."""
-    sink = io.BytesIO()
-    pa_csv.write_csv(table, sink)
-    return sink.getvalue()
 
 
 def read_table(path: Path) -> pa.Table | None:
@@ -229,25 +279,7 @@ def json_bytes(document: Any) -> bytes:
 
 
 def write_dataset(
-    out_dir: Path,
-    tables: Mapping[str, pa.Table],
-    manifest: Mapping[str, Any],
-    run_id: str,
-    extra: Mapping[str, bytes] | None = None,
+    out_dir: Path, files: Mapping[str, bytes], manifest: Mapping[str, Any], run_id: str
 ) -> None:
-    """Commit the dataset's tables (file name -> table), other files, and the manifest
-    (written last) together."""
-    files = {
-        **{name: table_bytes(table, run_id) for name, table in tables.items()},
-        **(extra or {}),
-        MANIFEST: json_bytes(manifest),
-    }
-    commit(out_dir, files, run_id)
-
-
-def same_content(before: pa.Table | None, after: pa.Table, ignore: Iterable[str] = ()) -> bool:
-    """Whether two versions of a table hold the same rows, leaving aside some columns."""
-    if before is None or before.column_names != after.column_names:
-        return False
-    ignored = [c for c in ignore if c in after.column_names]
-    return bool(before.drop_columns(ignored).equals(after.drop_columns(ignored)))
+    """Commit the dataset's files (name -> bytes) and the manifest (written last) together."""
+    commit(out_dir, {**files, MANIFEST: json_bytes(manifest)}, run_id)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from pipeline.records import Dataset, Paper, PaperRow
+from pipeline.records import Paper, PaperRow
 from pipeline.store import commit as commits
 from pipeline.store import dataset as store
 from pipeline.store.commit import DatasetLock, LockedError, commit, recover
-from pipeline.store.dataset import papers_by_id, read_table
+from pipeline.store.dataset import TableFile, in_batches, papers_by_id, read_table
 
 
 class Crash(Exception):
@@ -97,9 +100,7 @@ def test_previous_papers_round_trip_through_parquet(tmp_path: Path) -> None:
         "https://arxiv.org/pdf/1503.02531v1",
         when,
     )
-    data = store.table_bytes(
-        store.papers_table(Dataset([PaperRow(paper, ("D",), ("2015",))], [])), "r1"
-    )
+    data = store.table_bytes(store.papers_table([PaperRow(paper, ("D",), ("2015",))]), "r1")
     commit(tmp_path, {"papers.parquet": data}, "r1")
     assert papers_by_id(read_table(tmp_path / "papers.parquet")) == {"1503.02531": paper}
 
@@ -114,3 +115,57 @@ def test_the_lock_is_exclusive(tmp_path: Path) -> None:
         pass
     with DatasetLock(tmp_path):
         pass
+
+
+def _numbers(values: list[int], notes: list[str] | None = None) -> pa.Table:
+    notes = notes if notes is not None else [f"note {v}" for v in values]
+    return pa.table({"n": pa.array(values, pa.int64()), "note": pa.array(notes, pa.string())})
+
+
+def _written(batches: list[pa.Table], previous: pa.Table | None = None) -> tuple[bytes, bool]:
+    """The bytes of a file written batch by batch, and whether it is ``previous``."""
+    file = TableFile(batches[0].schema, "r1", previous, ignore=["note"])
+    for batch in batches:
+        file.write(batch)
+    return file.close(), file.unchanged
+
+
+def test_a_table_written_in_batches_reads_back_whole_one_row_group_a_batch() -> None:
+    data, _ = _written([_numbers([1, 2, 3]), _numbers([4, 5])])
+    read = pq.ParquetFile(io.BytesIO(data))
+    assert read.metadata.num_row_groups == 2
+    assert read.read().equals(_numbers([1, 2, 3, 4, 5]))
+    assert read.schema_arrow.metadata[b"arxiv_enrich.run_id"] == b"r1"
+
+    empty, _ = _written([_numbers([])])
+    assert pq.read_table(io.BytesIO(empty)).equals(_numbers([]))
+
+
+@pytest.mark.parametrize(
+    ("batches", "unchanged"),
+    [
+        ([_numbers([1, 2, 3, 4, 5])], True),
+        ([_numbers([1, 2]), _numbers([3, 4]), _numbers([5])], True),
+        # Only an ignored column differs.
+        ([_numbers([1, 2, 3]), _numbers([4, 5], ["other", "notes"])], True),
+        ([_numbers([1, 2]), _numbers([3, 4]), _numbers([6])], False),
+        ([_numbers([1, 2]), _numbers([3, 4])], False),
+        ([_numbers([1, 2, 3]), _numbers([4, 5, 6])], False),
+        ([_numbers([2, 1, 3, 4, 5])], False),
+    ],
+)
+def test_a_table_file_tells_whether_its_rows_are_the_previous_versions(
+    batches: list[pa.Table], unchanged: bool
+) -> None:
+    assert _written(batches, previous=_numbers([1, 2, 3, 4, 5]))[1] is unchanged
+
+
+def test_without_a_comparable_previous_version_a_table_file_is_changed() -> None:
+    assert _written([_numbers([1])])[1] is False
+    other_columns = pa.table({"n": pa.array([1], pa.int64())})
+    assert _written([_numbers([1])], previous=other_columns)[1] is False
+
+
+@pytest.mark.parametrize(("count", "sizes"), [(0, [0]), (1, [1]), (4, [2, 2]), (5, [2, 2, 1])])
+def test_records_come_in_batches_of_the_size_asked(count: int, sizes: list[int]) -> None:
+    assert [len(b) for b in in_batches(list(range(count)), size=2)] == sizes

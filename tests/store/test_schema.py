@@ -86,8 +86,8 @@ def test_every_written_file_has_the_declared_schema_and_the_manifest_is_document
         entries[:8], FetchReport(), papers_by_id(read_table(out / "papers.parquet"))
     )
     assert dataset.papers and dataset.entries
-    assert_declared(papers_table(dataset).schema, PAPERS)
-    assert_declared(entries_table(dataset).schema, ENTRIES)
+    assert_declared(papers_table(dataset.papers).schema, PAPERS)
+    assert_declared(entries_table(dataset.entries).schema, ENTRIES)
 
     # What a run writes.
     declared = {schema.file: schema for schema in ALL}
