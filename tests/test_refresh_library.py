@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import subprocess
@@ -191,3 +192,19 @@ def test_a_run_never_imports_pandas_and_a_warm_one_neither_requests_nor_lxml(
     api.reset_log()
     assert loaded_by_a_run(args) == ["0"]
     assert api.log == []  # nothing was stale
+
+
+def test_a_run_leaves_what_it_returns_in_the_collectors_oldest_generation(
+    api: FakeArxiv, small_list: Path, tmp_path: Path
+) -> None:
+    # The first collection after a run then has nothing of it to scan.
+    assert gc.isenabled()
+    result = run(config(api, tmp_path, small_list))
+    assert gc.isenabled()
+    assert result.dataset is not None
+    kept = [result.dataset, *result.dataset.entries, *result.dataset.papers]
+    assert all(gc.is_tracked(record) for record in kept)
+    young = {id(o) for o in gc.get_objects(generation=0) + gc.get_objects(generation=1)}
+    assert not any(id(record) in young for record in kept)
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(record) in oldest for record in kept)

@@ -304,8 +304,8 @@ def check_entry(entry: Entry, paper: Paper) -> list[NameCheck]:
     ):
         score = title_similarity(entry.title, paper.title)
         rows.append(row(None, entry.title, paper.title, "title_differs", score))
-    if not entry.authors:
-        return rows
+    if not entry.authors or entry.authors == paper.authors:
+        return rows  # no authors to check, or arXiv's exactly: the usual case, and cheap
 
     pairs = align(entry.authors, paper.authors)
     last_named = max((j for i, j in pairs if i is not None and j is not None), default=-1)

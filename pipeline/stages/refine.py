@@ -23,11 +23,15 @@ TITLE_MATCH = 90.0
 # How alike a piece of the entry and one of arXiv's names must be to be that name.
 NAME_MATCH = 85.0
 
-_SEPARATORS = re.compile(r"\s*(?:,|;|:|\band\b|&|\s[-–—]\s|\|)\s*")
+# Each pattern looks ahead for a character a match can start with before it tries the
+# alternatives at a position: the same matches, a third faster.
+_SEPARATORS = re.compile(r"(?=[\s,;:&|a])\s*(?:,|;|:|\band\b|&|\s[-–—]\s|\|)\s*")
 # One `\s*` before the alternatives, not one in each: the same matches (each alternative
 # starts with a character that is not a space), a third faster.
-_NOT_NAME = re.compile(r"^by\s+|\s*(?:\[[^\]]*\]|\bet\.?\s*al\b\.?|\.\.\.|…)", re.IGNORECASE)
-_TRUNCATED = re.compile(r"\bet\.?\s*al\b|\.\.\.|…", re.IGNORECASE)
+_NOT_NAME = re.compile(
+    r"^by\s+|(?=[\s\[e.…])\s*(?:\[[^\]]*\]|\bet\.?\s*al\b\.?|\.\.\.|…)", re.IGNORECASE
+)
+_TRUNCATED = re.compile(r"(?=[e.…])(?:\bet\.?\s*al\b|\.\.\.|…)", re.IGNORECASE)
 # Letters and digits lower-cased, every other ASCII character a space (a byte table: the
 # upper half is never used); `\W` and `_` are exactly what `str.isalnum` rejects.
 _ASCII_PLAIN = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(256))
@@ -100,29 +104,27 @@ def _choose_id(entry: Entry, papers: Mapping[str, Paper]) -> Entry:
 
 
 def _names_in(text: str, names: Sequence[str]) -> list[str]:
-    """The pieces of ``text`` that are one of ``names``, as the text writes them."""
+    """The pieces of ``text`` that are one of ``names``, as the text writes them: alike
+    enough, or `J. Smith` for `John Smith` (the last word and the first initial agree)."""
     # A name with no letters or digits (a lone "-" from a broken record) names nobody.
     wanted = [words for words in (_plain(n).split() for n in names) if words]
     joined = [" ".join(words) for words in wanted]
+    exact = set(joined)
+    surnames = {(words[-1], words[0][0]) for words in wanted}
     found: list[str] = []
     for piece in _SEPARATORS.split(text):
         piece = _NOT_NAME.sub("", piece.strip()).strip(_EDGES)
         words = _plain(piece).split()
         if not words or len(words) > 6 or piece in found:
             continue
-        close = process.extractOne(
-            " ".join(words), joined, scorer=fuzz.ratio, score_cutoff=NAME_MATCH
-        )
-        if close or _same_surname(words, wanted):
+        key = " ".join(words)
+        if (
+            key in exact
+            or (len(words) >= 2 and (words[-1], words[0][0]) in surnames)
+            or process.extractOne(key, joined, scorer=fuzz.ratio, score_cutoff=NAME_MATCH)
+        ):
             found.append(piece)
     return found
-
-
-def _same_surname(words: list[str], wanted: list[list[str]]) -> bool:
-    """`J. Smith` for `John Smith`: the last word and the first initial agree."""
-    return len(words) >= 2 and any(
-        words[-1] == name[-1] and words[0][0] == name[0][0] for name in wanted
-    )
 
 
 def _same_title(title: str | None, on_arxiv: str) -> bool:

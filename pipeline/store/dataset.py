@@ -49,7 +49,7 @@ T = TypeVar("T")
 pa.set_memory_pool(pa.system_memory_pool())
 
 
-BATCH_ROWS = 16_384
+BATCH_ROWS = 8_192
 """Rows of a table built and encoded at a time: a large run never holds a whole table in
 Arrow memory (100,000 papers take about 50 MiB, and as much again while being built)."""
 

@@ -6,7 +6,14 @@ import itertools
 import re
 import sys
 
-from pipeline.stages.refine import _NOT_NAME, _plain, _same_title
+from pipeline.stages.refine import (
+    _NOT_NAME,
+    _SEPARATORS,
+    _TRUNCATED,
+    _names_in,
+    _plain,
+    _same_title,
+)
 
 
 def _plain_by_character(text: str) -> str:
@@ -32,12 +39,35 @@ _NOT_NAME_PLAIN = re.compile(
 )
 
 
-def test_not_name_pattern_removes_what_the_plain_pattern_removes() -> None:
-    pieces = ["by ", "By\t", " ", "  ", "[x]", "[", "]", "et al", "Et. al.", "etal", "...", "…"]
-    pieces += ["Ann", "Lee", ".", ",", "e", "\n", "bet", "al"]
-    for combination in itertools.product(pieces, repeat=3):
+# The patterns without the look-ahead that skips positions where no match can start.
+_SEPARATORS_PLAIN = re.compile(r"\s*(?:,|;|:|\band\b|&|\s[-–—]\s|\|)\s*")
+_TRUNCATED_PLAIN = re.compile(r"\bet\.?\s*al\b|\.\.\.|…", re.IGNORECASE)
+
+PIECES = ["by ", "By\t", " ", "  ", "[x]", "[", "]", "et al", "Et. al.", "etal", "...", "…"]
+PIECES += ["Ann", "Lee", ".", ",", "e", "\n", "bet", "al", "and", "AND", "Band", " - ", "—"]
+PIECES += [";", ":", "&", "|", "a", "–"]
+
+
+def test_the_fast_patterns_match_what_the_plain_patterns_match() -> None:
+    for combination in itertools.product(PIECES, repeat=3):
         text = "".join(combination)
         assert _NOT_NAME.sub("", text) == _NOT_NAME_PLAIN.sub("", text), text
+        assert _SEPARATORS.split(text) == _SEPARATORS_PLAIN.split(text), text
+        found, plain = _TRUNCATED.search(text), _TRUNCATED_PLAIN.search(text)
+        assert (found and found.span()) == (plain and plain.span()), text
+
+
+def test_names_are_found_exactly_by_likeness_or_by_surname_and_initial() -> None:
+    names = ["John Smith", "Ann-Marie Lee", "Wei Zhang"]
+    text = "J. Smith, Ann Marie Lee and Wei Zhang | Jon Smith; Bob Smith; Zhang Wei; J Lee; A. Lee"
+    # `Bob Smith` and `J Lee` share a surname but not the initial; `Zhang Wei` neither.
+    assert _names_in(text, names) == [
+        "J. Smith",
+        "Ann Marie Lee",
+        "Wei Zhang",
+        "Jon Smith",
+        "A. Lee",
+    ]
 
 
 def test_same_title_by_equality_and_by_similarity() -> None:
