@@ -33,7 +33,7 @@ import requests
 import urllib3.exceptions
 
 from pipeline.api import answers
-from pipeline.api.feed import BrokenAnswer, Feed
+from pipeline.api.feed import BrokenAnswer, Feed, base_id
 from pipeline.api.retry import (
     Evidence,
     GiveUp,
@@ -47,7 +47,6 @@ from pipeline.api.retry import (
 from pipeline.api.transport import ApiSession, MalformedAnswer, SessionSettings
 from pipeline.config import DEFAULT_API_URL, TITLES_PER_QUERY, RunConfig
 from pipeline.errors import CacheError
-from pipeline.ids import unversioned
 from pipeline.records import Answers, FetchReport, Paper, Pulled
 
 log = logging.getLogger(__name__)
@@ -55,6 +54,8 @@ log = logging.getLogger(__name__)
 MAX_PAGE = 2000
 """arXiv's largest page: no batch asks for more ids."""
 _COMMA = quote_plus(",")
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*", re.ASCII)
+"""The characters ``quote_plus`` leaves as they are."""
 
 
 class Refused(Exception):
@@ -198,11 +199,12 @@ class ArxivFetcher:
                 report.retries += 1
                 queue.appendleft(batch)
                 continue
-            asked = {unversioned(i) for i in batch}
+            bases = [base_id(i) for i in batch]
+            asked = set(bases)
             for paper in feed.papers:
                 if paper.arxiv_id in asked:
                     report.papers[paper.arxiv_id] = paper
-            missing = [i for i in batch if unversioned(i) not in report.papers]
+            missing = [i for i, base in zip(batch, bases, strict=True) if base not in report.papers]
             empty = not feed.papers
             report.not_found.update(evidence.settle(missing, answer_was_empty=empty))
             again = tuple(i for i in missing if i not in report.not_found)
@@ -294,7 +296,7 @@ def id_batches(
         length = len(id_url(urls, ids[start : start + 1]))
         end = start + 1
         while end < len(ids) and end - start < MAX_PAGE:
-            length += len(quote_plus(ids[end])) + len(_COMMA)
+            length += _quoted_length(ids[end]) + len(_COMMA)
             if length > max_url_length:
                 break
             end += 1
@@ -303,6 +305,11 @@ def id_batches(
         out.append(tuple(ids[start:end]))
         start = end
     return out
+
+
+def _quoted_length(text: str) -> int:
+    """``len(quote_plus(text))``, without quoting the ids that need none."""
+    return len(text) if _UNQUOTED.fullmatch(text) else len(quote_plus(text))
 
 
 def id_url(urls: arxiv.Client, batch: Sequence[str]) -> str:

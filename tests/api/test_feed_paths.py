@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from urllib.parse import quote_plus
 
 import pytest
 
+from pipeline.api import answers
+from pipeline.api.client import _quoted_length
 from pipeline.api.feed import BrokenAnswer, Feed, _entry_id, base_id, clean_text, parse_feed
 from pipeline.ids import parse_id, unversioned
 from tests.api import feed_oracle
+from tests.api.test_transport import fake_response
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 NS = 'xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"'
@@ -291,6 +295,11 @@ def test_base_id_is_unversioned() -> None:
         assert base_id(text) == unversioned(text), text
 
 
+def test_the_quoted_length_of_an_id_is_that_of_quote_plus() -> None:
+    for text in [*some_ids(random.Random(3)), "hep-th/9901001", "a b", "\u00e9", "~_.-", ""]:
+        assert _quoted_length(text) == len(quote_plus(text)), text
+
+
 @pytest.mark.parametrize(
     "text", ["Clean text", "", " lead", "trail ", "two  spaces", "a\tb", "x\x7fy", "\x1cfs"]
 )
@@ -298,3 +307,19 @@ def test_clean_ascii_text_is_kept_as_it_is_and_other_text_cleaned(text: str) -> 
     assert clean_text(text) == feed_oracle.clean_text(text)
     if text == "Clean text":
         assert clean_text(text) is text
+
+
+def test_an_answer_is_parsed_once_however_often_it_is_vetted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[bytes] = []
+
+    def counting(body: bytes, fetched_at: datetime) -> Feed:
+        parsed.append(body)
+        return parse_feed(body, fetched_at)
+
+    monkeypatch.setattr(answers, "parse_feed", counting)
+    response = fake_response(feed_of(entry()), ids=("1503.02531", "1404.0736"))
+    assert [answers.vet(response) for _ in range(3)] == ["1 asked-for ids missing"] * 3
+    assert isinstance(answers.read_answer(response), Feed)
+    assert len(parsed) == 1
