@@ -99,9 +99,8 @@ class ArxivFetcher:
         self.missing_fields: frozenset[str] | None = None
         """Fields arXiv always sends that no answer with papers had so far."""
 
-    def _outcome(self, search: arxiv.Search, size: int) -> tuple[Outcome, Feed | None]:
+    def _outcome(self, url: str) -> tuple[Outcome, Feed | None]:
         """One request, and what it came to."""
-        url = self._urls._format_url(search, 0, size)
         try:
             # Redirects are not followed: an answer from another host is not arXiv's, and
             # must neither be used nor cached as if it were.
@@ -128,12 +127,12 @@ class ArxivFetcher:
             return Outcome(f"broken answer: {feed}", status), None
         return Outcome(status=status), feed
 
-    def _ask(self, search: arxiv.Search, size: int, attempt: int) -> Feed | None:
+    def _ask(self, url: str, attempt: int) -> Feed | None:
         """One request as ``decide`` says: the feed, None to retry, ``Refused`` or
         ``Stopped``."""
         if self.gave_up:
             raise Stopped(self.gave_up)
-        outcome, feed = self._outcome(search, size)
+        outcome, feed = self._outcome(url)
         decision = decide(outcome, attempt, self.retry, self._rng)
         if isinstance(decision, GiveUp):
             self.gave_up = decision.reason
@@ -157,31 +156,35 @@ class ArxivFetcher:
         return feed
 
     def id_url(self, batch: Sequence[str]) -> str:
-        """The GET URL that asks for ``batch``, as ``_outcome`` builds it."""
+        """The GET URL that asks for ``batch``."""
         return id_url(self._urls, batch)
 
     def batches(self, ids: Sequence[str]) -> list[tuple[str, ...]]:
         """``ids`` in the batches this client asks them in (see ``id_batches``)."""
+        return list(self._batch_urls(ids))
+
+    def _batch_urls(self, ids: Sequence[str]) -> dict[tuple[str, ...], str | None]:
         limit = self.session.api_settings.max_url_length
-        return id_batches(ids, self._urls, self.batch_size, limit)
+        return batch_urls(ids, self._urls, self.batch_size, limit)
 
     def fetch(
         self, ids: Iterable[str], progress: Callable[[int], None] | None = None
     ) -> FetchReport:
         """Fetch every id; ids are sorted and batched so that equal inputs ask equal URLs."""
         report = FetchReport()
-        queue: deque[tuple[str, ...]] = deque(self.batches(sorted(set(ids))))
+        # The batching built most URLs already; halves and ids asked again get theirs here.
+        urls = self._batch_urls(sorted(set(ids)))
+        queue: deque[tuple[str, ...]] = deque(urls)
         attempts: Counter[tuple[str, ...]] = Counter()
         evidence = Evidence(self.retry.max_retries)
         while queue:
             batch = queue.popleft()
             attempts[batch] += 1
-            search = arxiv.Search(id_list=list(batch), max_results=len(batch))
             log.debug(
                 "asking for %d ids (attempt %d): %s", len(batch), attempts[batch], _some(batch)
             )
             try:
-                feed = self._ask(search, len(batch), attempts[batch])
+                feed = self._ask(urls.get(batch) or self.id_url(batch), attempts[batch])
             except Refused:
                 if len(batch) == 1:
                     report.invalid.add(batch[0])
@@ -226,13 +229,14 @@ class ArxivFetcher:
     def search(self, query: str, max_results: int) -> list[Paper] | None:
         """One page of a ``search_query``, retried like any request; None when it failed."""
         search = arxiv.Search(query=query, max_results=max_results)
+        url = str(self._urls._format_url(search, 0, max_results))
         attempt = 0
         empty_answers = 0
         while True:
             attempt += 1
             log.debug("searching (attempt %d): %s", attempt, query)
             try:
-                feed = self._ask(search, max_results, attempt)
+                feed = self._ask(url, attempt)
             except Stopped:
                 return None
             except Refused as err:  # the API refused this query, not the next
@@ -286,23 +290,33 @@ def id_batches(
 ) -> list[tuple[str, ...]]:
     """``ids`` in batches: ``batch_size`` each, or with 0 as many as keep each GET URL (as
     ``urls`` builds it) within ``max_url_length`` (arXiv's CDN caches GET, not POST)."""
+    return list(batch_urls(ids, urls, batch_size, max_url_length))
+
+
+def batch_urls(
+    ids: Sequence[str], urls: arxiv.Client, batch_size: int, max_url_length: int
+) -> dict[tuple[str, ...], str | None]:
+    """The batches of ``id_batches``, in order, each with the GET URL that asks for it when
+    the batching had to build it (None for batches of a fixed size)."""
     if batch_size:
-        return _chunks(ids, batch_size)
-    out: list[tuple[str, ...]] = []
+        return dict.fromkeys(_chunks(ids, batch_size))
+    out: dict[tuple[str, ...], str | None] = {}
     start = 0
     while start < len(ids):
-        # Each further id adds itself and an encoded comma; the URL built from the
-        # estimate is then checked, since `max_results` may grow by a digit.
+        # Each further id adds itself and an encoded comma, and `max_results` its digits
+        # beyond the one of a single id; the URL built from the estimate is then checked.
         length = len(id_url(urls, ids[start : start + 1]))
         end = start + 1
         while end < len(ids) and end - start < MAX_PAGE:
             length += _quoted_length(ids[end]) + len(_COMMA)
-            if length > max_url_length:
+            if length + len(str(end + 1 - start)) - 1 > max_url_length:
                 break
             end += 1
-        while end - start > 1 and len(id_url(urls, ids[start:end])) > max_url_length:
+        url = id_url(urls, ids[start:end])
+        while end - start > 1 and len(url) > max_url_length:
             end -= 1
-        out.append(tuple(ids[start:end]))
+            url = id_url(urls, ids[start:end])
+        out[tuple(ids[start:end])] = url
         start = end
     return out
 
