@@ -1,10 +1,10 @@
 """Asking the arXiv API for papers by id and by title, and executing ``decide``.
 
-The arxiv package's ``Search`` and ``Client`` build the query URLs (``Client._format_url``:
-a private member, pinned by a contract test on recorded answers). Requests go through our
-``ApiSession``, which paces, bounds and caches them, and answers are read by
-``pipeline.api.feed`` in one strict parse: the arxiv package's own parser, lenient and
-separate from the check that decides what is cached, is not used.
+The arxiv package's ``Search`` and ``Client`` build the query URLs (see
+``pipeline.api.urls``). Requests go through our ``ApiSession``, which paces, bounds and
+caches them, and answers are read by ``pipeline.api.feed`` in one strict parse: the arxiv
+package's own parser, lenient and separate from the check that decides what is cached, is
+not used.
 
 Quirks of the API handled here:
 
@@ -26,7 +26,7 @@ import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import arxiv
 import requests
@@ -45,17 +45,15 @@ from pipeline.api.retry import (
     retry_after_seconds,
 )
 from pipeline.api.transport import ApiSession, MalformedAnswer, SessionSettings
+from pipeline.api.urls import MAX_PAGE as MAX_PAGE
+from pipeline.api.urls import batch_urls, chunks, id_url
+from pipeline.api.urls import id_batches as id_batches
+from pipeline.api.urls import query_urls as query_urls
 from pipeline.config import DEFAULT_API_URL, TITLES_PER_QUERY, RunConfig
 from pipeline.errors import CacheError
 from pipeline.records import Answers, FetchReport, Paper, Pulled
 
 log = logging.getLogger(__name__)
-
-MAX_PAGE = 2000
-"""arXiv's largest page: no batch asks for more ids."""
-_COMMA = quote_plus(",")
-_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*", re.ASCII)
-"""The characters ``quote_plus`` leaves as they are."""
 
 
 class Refused(Exception):
@@ -261,7 +259,7 @@ class ArxivFetcher:
         """
         unique = sorted(set(titles))
         candidates: dict[str, list[Paper]] = {}
-        for group in _chunks(unique, per_query):
+        for group in chunks(unique, per_query):
             query = title_query(group)
             if not query:
                 continue
@@ -285,61 +283,6 @@ def title_query(titles: Sequence[str]) -> str:
     return " OR ".join(f'ti:"{phrase}"' for phrase in phrases if phrase)
 
 
-def id_batches(
-    ids: Sequence[str], urls: arxiv.Client, batch_size: int, max_url_length: int
-) -> list[tuple[str, ...]]:
-    """``ids`` in batches: ``batch_size`` each, or with 0 as many as keep each GET URL (as
-    ``urls`` builds it) within ``max_url_length`` (arXiv's CDN caches GET, not POST)."""
-    return list(batch_urls(ids, urls, batch_size, max_url_length))
-
-
-def batch_urls(
-    ids: Sequence[str], urls: arxiv.Client, batch_size: int, max_url_length: int
-) -> dict[tuple[str, ...], str | None]:
-    """The batches of ``id_batches``, in order, each with the GET URL that asks for it when
-    the batching had to build it (None for batches of a fixed size)."""
-    if batch_size:
-        return dict.fromkeys(_chunks(ids, batch_size))
-    out: dict[tuple[str, ...], str | None] = {}
-    start = 0
-    while start < len(ids):
-        # Each further id adds itself and an encoded comma, and `max_results` its digits
-        # beyond the one of a single id; the URL built from the estimate is then checked.
-        length = len(id_url(urls, ids[start : start + 1]))
-        end = start + 1
-        while end < len(ids) and end - start < MAX_PAGE:
-            length += _quoted_length(ids[end]) + len(_COMMA)
-            if length + len(str(end + 1 - start)) - 1 > max_url_length:
-                break
-            end += 1
-        url = id_url(urls, ids[start:end])
-        while end - start > 1 and len(url) > max_url_length:
-            end -= 1
-            url = id_url(urls, ids[start:end])
-        out[tuple(ids[start:end])] = url
-        start = end
-    return out
-
-
-def _quoted_length(text: str) -> int:
-    """``len(quote_plus(text))``, without quoting the ids that need none."""
-    return len(text) if _UNQUOTED.fullmatch(text) else len(quote_plus(text))
-
-
-def id_url(urls: arxiv.Client, batch: Sequence[str]) -> str:
-    """The GET URL that asks for ``batch``."""
-    search = arxiv.Search(id_list=list(batch), max_results=len(batch))
-    return str(urls._format_url(search, 0, len(batch)))
-
-
-def query_urls(api_url: str) -> arxiv.Client:
-    """The arxiv package's client as the builder of this API's query URLs (its pacing and
-    retries are ours, see ``ArxivFetcher``)."""
-    urls = arxiv.Client(delay_seconds=0.0, num_retries=0)
-    urls.query_url_format = f"{api_url}?{{}}"
-    return urls
-
-
 def _advance(progress: Callable[[int], None] | None, n: int) -> None:
     if progress is not None and n:
         progress(n)
@@ -349,10 +292,6 @@ def _some(ids: Sequence[str], shown: int = 5) -> str:
     """A few ids of many, for a log line."""
     more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
     return " ".join(ids[:shown]) + more
-
-
-def _chunks(items: Sequence[str], size: int) -> list[tuple[str, ...]]:
-    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def pull_lists(config: RunConfig) -> list[Pulled]:

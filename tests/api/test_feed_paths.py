@@ -11,8 +11,8 @@ from urllib.parse import quote_plus
 import pytest
 
 from pipeline.api import answers
-from pipeline.api.client import _quoted_length
 from pipeline.api.feed import BrokenAnswer, Feed, _entry_id, base_id, clean_text, parse_feed
+from pipeline.api.urls import _quoted_length
 from pipeline.ids import parse_id, unversioned
 from tests.api import feed_oracle
 from tests.api.test_transport import fake_response

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.api.answers import vet
-from pipeline.api.client import MAX_PAGE, ArxivFetcher, batch_urls, query_urls
+from pipeline.api.client import MAX_PAGE, ArxivFetcher
 from pipeline.api.transport import ApiSession, SessionSettings, sends_as_post
+from pipeline.api.urls import batch_urls, query_urls
 from pipeline.config import RunConfig
 from standin import FakeArxiv
 
