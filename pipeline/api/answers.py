@@ -8,6 +8,7 @@ answer is cached exactly when it can be used whole.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -15,6 +16,8 @@ import requests
 from pipeline.api.feed import BrokenAnswer, Feed, asked_ids_missing, parse_feed
 
 _PARSED = "_arxiv_enrich_feed"
+_VERDICT = "_arxiv_enrich_verdict"
+_UNVETTED = object()
 
 
 def query_params(request: requests.PreparedRequest) -> dict[str, list[str]]:
@@ -27,13 +30,20 @@ def query_params(request: requests.PreparedRequest) -> dict[str, list[str]]:
 
 def asked_ids(request: requests.PreparedRequest) -> list[str]:
     """The ``id_list`` of a query request, whether sent in the URL or in a POST body."""
-    values = query_params(request).get("id_list", [""])
+    return _asked_ids(query_params(request))
+
+
+def _asked_ids(params: dict[str, list[str]]) -> list[str]:
+    values = params.get("id_list", [""])
     return [i for i in values[0].split(",") if i]
 
 
 def is_api_query(request: requests.PreparedRequest) -> bool:
     """True for a query to the arXiv API (as opposed to, say, downloading a list)."""
-    params = query_params(request)
+    return _is_api_query(query_params(request))
+
+
+def _is_api_query(params: dict[str, list[str]]) -> bool:
     return "id_list" in params or "search_query" in params
 
 
@@ -63,10 +73,21 @@ def vet(response: requests.Response) -> str | None:
     An API answer is kept only when it is a 200 whose feed parses whole, is not arXiv's
     error feed, is not empty (the API's flaky empty answer goes away on retry) and has
     every asked id. Other downloads (a list being pulled) are kept when they are a 200.
+
+    requests-cache asks more than once about each answer: the verdict is kept on it.
     """
+    verdict = getattr(response, _VERDICT, _UNVETTED)
+    if verdict is _UNVETTED:
+        verdict = _vet(response)
+        setattr(response, _VERDICT, verdict)
+    return cast(str | None, verdict)
+
+
+def _vet(response: requests.Response) -> str | None:
     if response.status_code != 200:
         return f"HTTP {response.status_code}"
-    if not is_api_query(response.request):
+    params = query_params(response.request)
+    if not _is_api_query(params):
         return None
     feed = read_answer(response)
     if isinstance(feed, BrokenAnswer):
@@ -75,7 +96,7 @@ def vet(response: requests.Response) -> str | None:
         return "the API answered with an error entry"
     if not feed.papers:
         return "empty feed"
-    missing = asked_ids_missing(feed, asked_ids(response.request))
+    missing = asked_ids_missing(feed, _asked_ids(params))
     if missing:
         return f"{len(missing)} asked-for ids missing"
     return None

@@ -1,10 +1,10 @@
 """Asking the arXiv API for papers by id and by title, and executing ``decide``.
 
-The arxiv package's ``Search`` and ``Client`` build the query URLs (``Client._format_url``:
-a private member, pinned by a contract test on recorded answers). Requests go through our
-``ApiSession``, which paces, bounds and caches them, and answers are read by
-``pipeline.api.feed`` in one strict parse: the arxiv package's own parser, lenient and
-separate from the check that decides what is cached, is not used.
+The arxiv package's ``Search`` and ``Client`` build the query URLs (see
+``pipeline.api.urls``). Requests go through our ``ApiSession``, which paces, bounds and
+caches them, and answers are read by ``pipeline.api.feed`` in one strict parse: the arxiv
+package's own parser, lenient and separate from the check that decides what is cached, is
+not used.
 
 Quirks of the API handled here:
 
@@ -26,14 +26,14 @@ import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import arxiv
 import requests
 import urllib3.exceptions
 
 from pipeline.api import answers
-from pipeline.api.feed import BrokenAnswer, Feed
+from pipeline.api.feed import BrokenAnswer, Feed, base_id
 from pipeline.api.retry import (
     Evidence,
     GiveUp,
@@ -45,16 +45,15 @@ from pipeline.api.retry import (
     retry_after_seconds,
 )
 from pipeline.api.transport import ApiSession, MalformedAnswer, SessionSettings
+from pipeline.api.urls import MAX_PAGE as MAX_PAGE
+from pipeline.api.urls import batch_urls, chunks, id_url
+from pipeline.api.urls import id_batches as id_batches
+from pipeline.api.urls import query_urls as query_urls
 from pipeline.config import DEFAULT_API_URL, TITLES_PER_QUERY, RunConfig
 from pipeline.errors import CacheError
-from pipeline.ids import unversioned
 from pipeline.records import Answers, FetchReport, Paper, Pulled
 
 log = logging.getLogger(__name__)
-
-MAX_PAGE = 2000
-"""arXiv's largest page: no batch asks for more ids."""
-_COMMA = quote_plus(",")
 
 
 class Refused(Exception):
@@ -98,9 +97,8 @@ class ArxivFetcher:
         self.missing_fields: frozenset[str] | None = None
         """Fields arXiv always sends that no answer with papers had so far."""
 
-    def _outcome(self, search: arxiv.Search, size: int) -> tuple[Outcome, Feed | None]:
+    def _outcome(self, url: str) -> tuple[Outcome, Feed | None]:
         """One request, and what it came to."""
-        url = self._urls._format_url(search, 0, size)
         try:
             # Redirects are not followed: an answer from another host is not arXiv's, and
             # must neither be used nor cached as if it were.
@@ -127,12 +125,12 @@ class ArxivFetcher:
             return Outcome(f"broken answer: {feed}", status), None
         return Outcome(status=status), feed
 
-    def _ask(self, search: arxiv.Search, size: int, attempt: int) -> Feed | None:
+    def _ask(self, url: str, attempt: int) -> Feed | None:
         """One request as ``decide`` says: the feed, None to retry, ``Refused`` or
         ``Stopped``."""
         if self.gave_up:
             raise Stopped(self.gave_up)
-        outcome, feed = self._outcome(search, size)
+        outcome, feed = self._outcome(url)
         decision = decide(outcome, attempt, self.retry, self._rng)
         if isinstance(decision, GiveUp):
             self.gave_up = decision.reason
@@ -156,31 +154,35 @@ class ArxivFetcher:
         return feed
 
     def id_url(self, batch: Sequence[str]) -> str:
-        """The GET URL that asks for ``batch``, as ``_outcome`` builds it."""
+        """The GET URL that asks for ``batch``."""
         return id_url(self._urls, batch)
 
     def batches(self, ids: Sequence[str]) -> list[tuple[str, ...]]:
         """``ids`` in the batches this client asks them in (see ``id_batches``)."""
+        return list(self._batch_urls(ids))
+
+    def _batch_urls(self, ids: Sequence[str]) -> dict[tuple[str, ...], str | None]:
         limit = self.session.api_settings.max_url_length
-        return id_batches(ids, self._urls, self.batch_size, limit)
+        return batch_urls(ids, self._urls, self.batch_size, limit)
 
     def fetch(
         self, ids: Iterable[str], progress: Callable[[int], None] | None = None
     ) -> FetchReport:
         """Fetch every id; ids are sorted and batched so that equal inputs ask equal URLs."""
         report = FetchReport()
-        queue: deque[tuple[str, ...]] = deque(self.batches(sorted(set(ids))))
+        # The batching built most URLs already; halves and ids asked again get theirs here.
+        urls = self._batch_urls(sorted(set(ids)))
+        queue: deque[tuple[str, ...]] = deque(urls)
         attempts: Counter[tuple[str, ...]] = Counter()
         evidence = Evidence(self.retry.max_retries)
         while queue:
             batch = queue.popleft()
             attempts[batch] += 1
-            search = arxiv.Search(id_list=list(batch), max_results=len(batch))
             log.debug(
                 "asking for %d ids (attempt %d): %s", len(batch), attempts[batch], _some(batch)
             )
             try:
-                feed = self._ask(search, len(batch), attempts[batch])
+                feed = self._ask(urls.get(batch) or self.id_url(batch), attempts[batch])
             except Refused:
                 if len(batch) == 1:
                     report.invalid.add(batch[0])
@@ -198,11 +200,12 @@ class ArxivFetcher:
                 report.retries += 1
                 queue.appendleft(batch)
                 continue
-            asked = {unversioned(i) for i in batch}
+            bases = [base_id(i) for i in batch]
+            asked = set(bases)
             for paper in feed.papers:
                 if paper.arxiv_id in asked:
                     report.papers[paper.arxiv_id] = paper
-            missing = [i for i in batch if unversioned(i) not in report.papers]
+            missing = [i for i, base in zip(batch, bases, strict=True) if base not in report.papers]
             empty = not feed.papers
             report.not_found.update(evidence.settle(missing, answer_was_empty=empty))
             again = tuple(i for i in missing if i not in report.not_found)
@@ -224,13 +227,14 @@ class ArxivFetcher:
     def search(self, query: str, max_results: int) -> list[Paper] | None:
         """One page of a ``search_query``, retried like any request; None when it failed."""
         search = arxiv.Search(query=query, max_results=max_results)
+        url = str(self._urls._format_url(search, 0, max_results))
         attempt = 0
         empty_answers = 0
         while True:
             attempt += 1
             log.debug("searching (attempt %d): %s", attempt, query)
             try:
-                feed = self._ask(search, max_results, attempt)
+                feed = self._ask(url, attempt)
             except Stopped:
                 return None
             except Refused as err:  # the API refused this query, not the next
@@ -255,7 +259,7 @@ class ArxivFetcher:
         """
         unique = sorted(set(titles))
         candidates: dict[str, list[Paper]] = {}
-        for group in _chunks(unique, per_query):
+        for group in chunks(unique, per_query):
             query = title_query(group)
             if not query:
                 continue
@@ -279,46 +283,6 @@ def title_query(titles: Sequence[str]) -> str:
     return " OR ".join(f'ti:"{phrase}"' for phrase in phrases if phrase)
 
 
-def id_batches(
-    ids: Sequence[str], urls: arxiv.Client, batch_size: int, max_url_length: int
-) -> list[tuple[str, ...]]:
-    """``ids`` in batches: ``batch_size`` each, or with 0 as many as keep each GET URL (as
-    ``urls`` builds it) within ``max_url_length`` (arXiv's CDN caches GET, not POST)."""
-    if batch_size:
-        return _chunks(ids, batch_size)
-    out: list[tuple[str, ...]] = []
-    start = 0
-    while start < len(ids):
-        # Each further id adds itself and an encoded comma; the URL built from the
-        # estimate is then checked, since `max_results` may grow by a digit.
-        length = len(id_url(urls, ids[start : start + 1]))
-        end = start + 1
-        while end < len(ids) and end - start < MAX_PAGE:
-            length += len(quote_plus(ids[end])) + len(_COMMA)
-            if length > max_url_length:
-                break
-            end += 1
-        while end - start > 1 and len(id_url(urls, ids[start:end])) > max_url_length:
-            end -= 1
-        out.append(tuple(ids[start:end]))
-        start = end
-    return out
-
-
-def id_url(urls: arxiv.Client, batch: Sequence[str]) -> str:
-    """The GET URL that asks for ``batch``."""
-    search = arxiv.Search(id_list=list(batch), max_results=len(batch))
-    return str(urls._format_url(search, 0, len(batch)))
-
-
-def query_urls(api_url: str) -> arxiv.Client:
-    """The arxiv package's client as the builder of this API's query URLs (its pacing and
-    retries are ours, see ``ArxivFetcher``)."""
-    urls = arxiv.Client(delay_seconds=0.0, num_retries=0)
-    urls.query_url_format = f"{api_url}?{{}}"
-    return urls
-
-
 def _advance(progress: Callable[[int], None] | None, n: int) -> None:
     if progress is not None and n:
         progress(n)
@@ -328,10 +292,6 @@ def _some(ids: Sequence[str], shown: int = 5) -> str:
     """A few ids of many, for a log line."""
     more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
     return " ".join(ids[:shown]) + more
-
-
-def _chunks(items: Sequence[str], size: int) -> list[tuple[str, ...]]:
-    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def pull_lists(config: RunConfig) -> list[Pulled]:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from sys import intern
 
 from lxml import etree
 
@@ -35,19 +36,39 @@ ARXIV = "http://arxiv.org/schemas/atom"
 _A = f"{{{ATOM}}}"
 _X = f"{{{ARXIV}}}"
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+_CANONICAL_ID = re.compile(
+    r"(?:1[5-9]|[2-9][0-9])(?:0[1-9]|1[0-2])\.[0-9]{5}v[1-9][0-9]*", re.ASCII
+)
+"""The id of nearly every entry: new-style, from 1501 on, with a version; ``parse_id`` takes
+it as written."""
 
-FIELDS_ALWAYS_SENT: dict[str, Callable[[etree._Element], bool]] = {
-    "pdf link": lambda entry: _pdf_link(entry) is not None,
-    "categories": lambda entry: entry.find(f"{_A}category") is not None,
-    "authors": lambda entry: entry.find(f"{_A}author/{_A}name") is not None,
-}
-"""Fields arXiv sends for every paper (with a test of their presence): one missing from
-every entry of a run means the API changed without an error (see ``Feed.missing``)."""
+FIELDS_ALWAYS_SENT = ("pdf link", "categories", "authors")
+"""Fields arXiv sends for every paper: one missing from every entry of a run means the API
+changed without an error (see ``Feed.missing``)."""
+
+_ENTRY = f"{_A}entry"
+_ID = f"{_A}id"
+_TITLE = f"{_A}title"
+_SUMMARY = f"{_A}summary"
+_AUTHOR = f"{_A}author"
+_NAME = f"{_A}name"
+_CATEGORY = f"{_A}category"
+_LINK = f"{_A}link"
+_PUBLISHED = f"{_A}published"
+_UPDATED = f"{_A}updated"
+_PRIMARY = f"{_X}primary_category"
+_COMMENT = f"{_X}comment"
+_JOURNAL_REF = f"{_X}journal_ref"
+_DOI = f"{_X}doi"
 
 
 class BrokenAnswer(Exception):
     """An answer that cannot be turned into papers as a whole (not a whole Atom feed, an
     entry with an unreadable id or date, contradictory entries...)."""
+
+
+class _Refusal(Exception):
+    """An entry titled ``Error``: arXiv refused the query (its text is the reason)."""
 
 
 def clean_text(text: str) -> str:
@@ -57,10 +78,14 @@ def clean_text(text: str) -> str:
     hostile or broken answer must not reach them.
     """
     if text.isascii():
-        # The common case, without a look at every character: the ASCII controls that
-        # are not spaces go, every run of spaces becomes one.
+        if text.isprintable():
+            # A printable ASCII text's only space is " ": one already clean is kept as is.
+            if "  " not in text and text[:1] != " " and text[-1:] != " ":
+                return text
+            return " ".join(text.split())
+        # The ASCII controls that are not spaces go, every run of spaces becomes one.
         # ``split()`` splits at exactly the characters ``\s`` matches.
-        return " ".join((text if text.isprintable() else _ASCII_CONTROLS.sub("", text)).split())
+        return " ".join(_ASCII_CONTROLS.sub("", text).split())
     kept = "".join(
         " " if ch.isspace() else ch
         for ch in text
@@ -80,40 +105,65 @@ class Feed:
     """Fields of ``FIELDS_ALWAYS_SENT`` that no entry of this answer had."""
 
 
-def _text(entry: etree._Element, tag: str) -> str | None:
-    found = entry.find(tag)
-    return found.text if found is not None and found.text is not None else None
+def _text(element: etree._Element | None) -> str | None:
+    return None if element is None else element.text
 
 
-def _children(entry: etree._Element) -> dict[str, list[etree._Element]]:
-    """An entry's child elements by tag, in order: one walk instead of a search per field."""
-    children: dict[str, list[etree._Element]] = {}
-    for child in entry:
-        if isinstance(child.tag, str):  # not a comment or processing instruction
-            children.setdefault(child.tag, []).append(child)
-    return children
+def _entry_id(text: str) -> tuple[str, int | None, str] | None:
+    """An entry's id as (id without version, version, id as ``ArxivId`` writes it), or None
+    if ``parse_id`` refuses it."""
+    if _CANONICAL_ID.fullmatch(text):
+        return text[:10], int(text[11:]), text
+    parsed = parse_id(text).id
+    return None if parsed is None else (parsed.base, parsed.version, str(parsed))
 
 
-def _first_text(children: dict[str, list[etree._Element]], tag: str) -> str | None:
-    found = children.get(tag)
-    return found[0].text if found else None
+class _Shared:
+    """What the entries of one answer have in common, read once and kept once: dates,
+    author names (cleaned) and sets of categories."""
+
+    def __init__(self) -> None:
+        self.dates: dict[str, datetime] = {}
+        self.names: dict[str, str] = {}
+        self.categories: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def date(self, element: etree._Element | None, tag: str, arxiv_id: str) -> datetime:
+        text = _text(element)
+        if text is None:
+            raise BrokenAnswer(f"entry {arxiv_id} has no <{tag.split('}')[-1]}>")
+        if text in self.dates:
+            return self.dates[text]
+        try:
+            parsed = datetime.fromisoformat(text.strip())
+        except ValueError as err:
+            raise BrokenAnswer(f"entry {arxiv_id} has an unreadable date {text!r}") from err
+        if parsed.tzinfo is None:
+            raise BrokenAnswer(f"entry {arxiv_id} has a date without a time zone: {text!r}")
+        self.dates[text] = parsed = parsed.astimezone(UTC)
+        return parsed
+
+    def name(self, text: str) -> str:
+        cleaned = self.names.get(text)
+        if cleaned is None:
+            cleaned = self.names[text] = clean_text(text)
+        return cleaned
+
+    def category_set(self, terms: list[str]) -> tuple[str, ...]:
+        found = tuple(terms)
+        return self.categories.setdefault(found, found)
 
 
-def _date(children: dict[str, list[etree._Element]], tag: str, arxiv_id: str) -> datetime:
-    text = _first_text(children, tag)
-    if text is None:
-        raise BrokenAnswer(f"entry {arxiv_id} has no <{tag.split('}')[-1]}>")
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError as err:
-        raise BrokenAnswer(f"entry {arxiv_id} has an unreadable date {text!r}") from err
-    if parsed.tzinfo is None:
-        raise BrokenAnswer(f"entry {arxiv_id} has a date without a time zone: {text!r}")
-    return parsed.astimezone(UTC)
-
-
-def _pdf_link(entry: etree._Element) -> str | None:
-    return _pdf_href(entry.iterfind(f"{_A}link"))
+def _links(links: Iterable[etree._Element]) -> tuple[str | None, str | None]:
+    """The abstract page's and the pdf's URLs among an entry's links."""
+    abs_url = pdf_url = None
+    pdf_seen = False
+    for link in links:
+        get = link.get
+        if abs_url is None and get("rel") == "alternate":
+            abs_url = get("href") or None
+        if not pdf_seen and (get("title") == "pdf" or get("type") == "application/pdf"):
+            pdf_url, pdf_seen = get("href"), True
+    return abs_url, pdf_url
 
 
 def _pdf_href(links: Iterable[etree._Element]) -> str | None:
@@ -123,55 +173,81 @@ def _pdf_href(links: Iterable[etree._Element]) -> str | None:
     return None
 
 
-def _paper(entry: etree._Element, fetched_at: datetime) -> Paper:
-    children = _children(entry)
-    raw_id = (_first_text(children, f"{_A}id") or "").split("arxiv.org/abs/")[-1].strip()
-    parsed = parse_id(raw_id).id
+def _optional(text: str | None) -> str | None:
+    return clean_text(text) or None if text else None
+
+
+def _paper(entry: etree._Element, fetched_at: datetime, shared: _Shared) -> Paper:
+    """One entry as a paper, in one walk over its children; ``_Refusal`` for an error."""
+    first: dict[object, etree._Element] = {}
+    authors: list[str] = []
+    terms: list[str] = []
+    links: list[etree._Element] = []
+    for child in entry:
+        tag = child.tag
+        if tag == _AUTHOR:
+            authors += [shared.name(name.text or "") for name in child if name.tag == _NAME]
+        elif tag == _CATEGORY:
+            terms.append(intern(child.get("term", "")))  # a few names, shared by thousands
+        elif tag == _LINK:
+            links.append(child)
+        elif tag not in first:
+            first[tag] = child
+    title = _text(first.get(_TITLE))
+    if title is not None and title.strip() == "Error":
+        raise _Refusal(clean_text(_text(first.get(_SUMMARY)) or "") or "Error")
+    raw_id = (_text(first.get(_ID)) or "").split("arxiv.org/abs/")[-1].strip()
+    parsed = _entry_id(raw_id)
     if parsed is None:
         raise BrokenAnswer(f"an entry with an unreadable id: {raw_id!r}")
-    arxiv_id = str(parsed)
-    title = _first_text(children, f"{_A}title")
-    if title is None or not clean_text(title):
+    base, version, arxiv_id = parsed
+    title = clean_text(title) if title is not None else ""
+    if not title:
         raise BrokenAnswer(f"entry {arxiv_id} has no title")
-    authors = tuple(
-        clean_text(name.text or "")
-        for author in children.get(f"{_A}author", ())
-        for name in author.iterfind(f"{_A}name")
-    )
-    categories = tuple(c.get("term", "") for c in children.get(f"{_A}category", ()))
-    primary = children.get(f"{_X}primary_category")
-    links = children.get(f"{_A}link", [])
-    pdf_url = _pdf_href(links)
-    published = _date(children, f"{_A}published", arxiv_id)
-    abs_url = next(
-        (
-            link.get("href", "")
-            for link in links
-            if link.get("rel") == "alternate" and link.get("href")
-        ),
-        f"https://arxiv.org/abs/{arxiv_id}",
-    )
-    comment, journal_ref, doi = (
-        _first_text(children, f"{_X}{tag}") for tag in ("comment", "journal_ref", "doi")
-    )
+    published = shared.date(first.get(_PUBLISHED), _PUBLISHED, arxiv_id)
+    updated = shared.date(first.get(_UPDATED), _UPDATED, arxiv_id)
+    primary = first.get(_PRIMARY)
+    doi = _text(first.get(_DOI))
+    abs_url, pdf_url = _links(links)
     return Paper(
-        arxiv_id=parsed.base,
-        version=parsed.version or 1,
-        title=clean_text(title),
-        authors=authors,
-        abstract=clean_text(_first_text(children, f"{_A}summary") or ""),
+        arxiv_id=base,
+        version=version or 1,
+        title=title,
+        authors=tuple(authors),
+        abstract=clean_text(_text(first.get(_SUMMARY)) or ""),
         published=published,
-        updated=_date(children, f"{_A}updated", arxiv_id),
-        primary_category=(primary[0].get("term") if primary else None)
-        or (categories[0] if categories else ""),
-        categories=categories,
-        comment=clean_text(comment) or None if comment else None,
-        journal_ref=clean_text(journal_ref) or None if journal_ref else None,
+        updated=updated,
+        primary_category=(intern(primary.get("term") or "") if primary is not None else "")
+        or (terms[0] if terms else ""),
+        categories=shared.category_set(terms),
+        comment=_optional(_text(first.get(_COMMENT))),
+        journal_ref=_optional(_text(first.get(_JOURNAL_REF))),
         doi=doi.strip() or None if doi else None,
-        abs_url=abs_url,
+        abs_url=abs_url or f"https://arxiv.org/abs/{arxiv_id}",
         pdf_url=pdf_url or f"https://arxiv.org/pdf/{arxiv_id}",
         fetched_at=fetched_at,
     )
+
+
+def _error_entry(entries: Iterable[etree._Element]) -> str | None:
+    """The text of the first entry titled ``Error``, if any."""
+    for entry in entries:
+        title = entry.find(_TITLE)
+        if title is not None and (title.text or "").strip() == "Error":
+            return clean_text(_text(entry.find(_SUMMARY)) or "") or "Error"
+    return None
+
+
+def _missing(entries: list[etree._Element], papers: list[Paper]) -> frozenset[str]:
+    """Fields of ``FIELDS_ALWAYS_SENT`` that no entry had."""
+    if not entries:
+        return frozenset()
+    present = {
+        "pdf link": any(_pdf_href(e.iterchildren(_LINK)) is not None for e in entries),
+        "categories": any(p.categories for p in papers),
+        "authors": any(p.authors for p in papers),
+    }
+    return frozenset(name for name in FIELDS_ALWAYS_SENT if not present[name])
 
 
 def parse_feed(body: bytes, fetched_at: datetime) -> Feed:
@@ -187,18 +263,20 @@ def parse_feed(body: bytes, fetched_at: datetime) -> Feed:
         raise BrokenAnswer("the answer declares a DOCTYPE")
     if root.tag != f"{_A}feed":
         raise BrokenAnswer(f"not an Atom feed (root element {root.tag!r})")
-    entries = root.findall(f"{_A}entry")
-    for entry in entries:
-        if (_text(entry, f"{_A}title") or "").strip() == "Error":
-            return Feed([], error=clean_text(_text(entry, f"{_A}summary") or "") or "Error")
-    papers = [_paper(entry, fetched_at) for entry in entries]
+    entries = list(root.iterchildren(_ENTRY))
+    shared = _Shared()
+    try:
+        papers = [_paper(entry, fetched_at, shared) for entry in entries]
+    except _Refusal as refusal:  # no entry before it was broken: it is the first one
+        return Feed([], error=str(refusal))
+    except BrokenAnswer:
+        # An error entry anywhere says more than a broken entry before it.
+        error = _error_entry(entries)
+        if error is not None:
+            return Feed([], error=error)
+        raise
     _refuse_contradictions(papers)
-    missing = frozenset(
-        name
-        for name, present in FIELDS_ALWAYS_SENT.items()
-        if entries and not any(present(entry) for entry in entries)
-    )
-    return Feed(papers, missing=missing)
+    return Feed(papers, missing=_missing(entries, papers))
 
 
 def _refuse_contradictions(papers: list[Paper]) -> None:
@@ -211,7 +289,13 @@ def _refuse_contradictions(papers: list[Paper]) -> None:
         seen[key] = paper
 
 
+def base_id(arxiv_id: str) -> str:
+    """``unversioned``, quicker for the ids asked most: those without a version."""
+    # unversioned strips, then drops a "v" and its digits at the end.
+    return arxiv_id.strip() if "v" not in arxiv_id else unversioned(arxiv_id)
+
+
 def asked_ids_missing(feed: Feed, asked: Iterable[str]) -> list[str]:
     """The asked ids an answer has no entry for."""
     returned = {p.arxiv_id for p in feed.papers}
-    return [i for i in asked if unversioned(i) not in returned]
+    return [i for i in asked if base_id(i) not in returned]

@@ -10,6 +10,7 @@ import pytest
 from pipeline.api.answers import vet
 from pipeline.api.client import MAX_PAGE, ArxivFetcher
 from pipeline.api.transport import ApiSession, SessionSettings, sends_as_post
+from pipeline.api.urls import batch_urls, query_urls
 from pipeline.config import RunConfig
 from standin import FakeArxiv
 
@@ -44,6 +45,16 @@ def test_each_batch_is_a_get_url_that_one_more_id_would_make_too_long(ids: list[
         assert len(client.id_url(batch)) <= 4000
         assert sends_as_post(client.id_url((*batch, following[0])))
     assert len(client.id_url(batches[-1])) <= 4000
+
+
+@pytest.mark.parametrize("max_url_length", [4000, 1000, 10**6])
+@pytest.mark.parametrize("ids", [new_style(5000), old_style(3000), new_style(7) + old_style(900)])
+def test_the_batching_keeps_the_url_of_each_batch(ids: list[str], max_url_length: int) -> None:
+    client = fetcher(max_url_length=max_url_length)
+    urls = batch_urls(ids, query_urls(API), 0, max_url_length)
+    assert list(urls) == client.batches(ids)
+    assert all(url == client.id_url(batch) for batch, url in urls.items())
+    assert set(batch_urls(ids, query_urls(API), 700, 4000).values()) == {None}
 
 
 def test_new_style_ids_fill_a_url_with_298_and_100000_need_336_requests() -> None:
