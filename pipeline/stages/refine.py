@@ -149,7 +149,12 @@ def refine(entry: Entry, papers: Mapping[str, Paper]) -> Entry:
         return entry
     text = entry.text
     title, rest = entry.title, text
-    if not _same_title(title, paper.title):
+    if _same_title(title, paper.title):
+        # The title read is arXiv's: what stands around it may be names, it is not.
+        at = text.find(title) if title else -1
+        if title and at >= 0:
+            rest = text[:at] + " | " + text[at + len(title) :]
+    else:
         start, end, score = title_span(paper.title, text)
         if score >= TITLE_MATCH and end > start:
             start, end = _whole_words(text, start, end)

@@ -134,3 +134,22 @@ def test_an_arxiv_name_without_letters_names_nobody() -> None:
     odd = paper("1506.02626", LEARNING_BOTH.title, "-", *LEARNING_BOTH.authors, "...")
     refined = refine(entry, {"1506.02626": odd})
     assert refined.authors == ("S. Han", "J. Pool", "J. Tran", "W. J. Dally")
+
+
+def test_names_glued_to_a_title_read_right_are_told_from_it() -> None:
+    # Names the reader cannot take for names (digits), the last one glued to the title.
+    entry = one(
+        "- Author 7 One, Author 7 Two, Common Author .[Synthetic paper number 7 on "
+        "compressing neural networks](https://arxiv.org/abs/2001.10007) .[J] arXiv preprint\n"
+    )
+    assert entry.authors == ()
+    on_arxiv = paper(
+        "2001.10007",
+        "Synthetic paper number 7 on compressing neural networks",
+        "Author 7 One",
+        "Author 7 Two",
+        "Common Author",
+    )
+    refined = refine(entry, {"2001.10007": on_arxiv})
+    assert refined.title == entry.title
+    assert refined.authors == ("Author 7 One", "Author 7 Two", "Common Author")
