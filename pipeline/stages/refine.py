@@ -28,8 +28,11 @@ NAME_MATCH = 85.0
 _SEPARATORS = re.compile(r"(?=[\s,;:&|a])\s*(?:,|;|:|\band\b|&|\s[-–—]\s|\|)\s*")
 # One `\s*` before the alternatives, not one in each: the same matches (each alternative
 # starts with a character that is not a space), a third faster.
+# What is never part of a name: `by`, a bracketed note or tag (`[1]`, `【Pruning】`),
+# `et al.`, an ellipsis.
 _NOT_NAME = re.compile(
-    r"^by\s+|(?=[\s\[e.…])\s*(?:\[[^\]]*\]|\bet\.?\s*al\b\.?|\.\.\.|…)", re.IGNORECASE
+    r"^by\s+|(?=[\s\[【e.…])\s*(?:\[[^\]]*\]|【[^】]*】|\bet\.?\s*al\b\.?|\.\.\.|…)",
+    re.IGNORECASE,
 )
 _TRUNCATED = re.compile(r"(?=[e.…])(?:\bet\.?\s*al\b|\.\.\.|…)", re.IGNORECASE)
 # Letters and digits lower-cased, every other ASCII character a space (a byte table: the

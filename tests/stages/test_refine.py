@@ -137,9 +137,9 @@ def test_an_arxiv_name_without_letters_names_nobody() -> None:
 
 
 def test_names_glued_to_a_title_read_right_are_told_from_it() -> None:
-    # Names the reader cannot take for names (digits), the last one glued to the title.
+    # Names the reader cannot take for names (digits), glued to a tag and to the title.
     entry = one(
-        "- Author 7 One, Author 7 Two, Common Author .[Synthetic paper number 7 on "
+        "- 【Pruning】Author 7 One, Author 7 Two, Common Author .[Synthetic paper number 7 on "
         "compressing neural networks](https://arxiv.org/abs/2001.10007) .[J] arXiv preprint\n"
     )
     assert entry.authors == ()

@@ -35,7 +35,7 @@ def test_plain_of_a_final_sigma_is_sigma() -> None:
 
 # The pattern as first written, one `\s*` in every alternative.
 _NOT_NAME_PLAIN = re.compile(
-    r"^by\s+|\s*\[[^\]]*\]|\s*\bet\.?\s*al\b\.?|\s*(?:\.\.\.|…)", re.IGNORECASE
+    r"^by\s+|\s*\[[^\]]*\]|\s*【[^】]*】|\s*\bet\.?\s*al\b\.?|\s*(?:\.\.\.|…)", re.IGNORECASE
 )
 
 
@@ -45,7 +45,7 @@ _TRUNCATED_PLAIN = re.compile(r"\bet\.?\s*al\b|\.\.\.|…", re.IGNORECASE)
 
 PIECES = ["by ", "By\t", " ", "  ", "[x]", "[", "]", "et al", "Et. al.", "etal", "...", "…"]
 PIECES += ["Ann", "Lee", ".", ",", "e", "\n", "bet", "al", "and", "AND", "Band", " - ", "—"]
-PIECES += [";", ":", "&", "|", "a", "–"]
+PIECES += [";", ":", "&", "|", "a", "–", "【Tag】", "【", "】"]
 
 
 def test_the_fast_patterns_match_what_the_plain_patterns_match() -> None:
