@@ -86,9 +86,9 @@ def build_dataset(
     unanswered = unanswered or {}
     resolved: list[tuple[Entry, str | None, IdSource | None, float | None]] = []
     for entry in entries:
-        if entry.arxiv_id is None and entry_key(entry) in titles.resolved:
-            found_id, found_score = titles.resolved[entry_key(entry)]
-            resolved.append((entry, found_id, "title_search", found_score))
+        found = titles.resolved.get(entry_key(entry)) if entry.arxiv_id is None else None
+        if found is not None:
+            resolved.append((entry, found[0], "title_search", found[1]))
         else:
             resolved.append((entry, entry.arxiv_id, entry.id_source, None))
 
@@ -99,30 +99,39 @@ def build_dataset(
             papers[cited] = paper
 
     rows = []
+    citing: dict[str, list[Entry]] = defaultdict(list)
     for entry, arxiv_id, source, score in resolved:
-        key = entry_key(entry)
-        status = entry_status(arxiv_id, entry, unanswered, papers, key in titles.checked_at)
-        if key in titles.checked_at:
-            checked_at: datetime | None = titles.checked_at[key]
+        searched_at = titles.checked_at.get(entry_key(entry)) if titles.checked_at else None
+        status = entry_status(arxiv_id, entry, unanswered, papers, searched_at is not None)
+        if searched_at is not None:
+            checked_at: datetime | None = searched_at
         elif arxiv_id is not None and arxiv_id in unanswered and arxiv_id not in papers:
             checked_at = unanswered[arxiv_id].checked_at
         else:
             checked_at = None
         rows.append(EntryRow(entry, arxiv_id, source, score, status, checked_at))
-    citing: dict[str, list[Entry]] = defaultdict(list)
-    for r in rows:
-        if r.arxiv_id is not None:
-            citing[r.arxiv_id].append(r.entry)
-    paper_rows = [
-        PaperRow(
-            paper,
-            _unique(t for e in citing[arxiv_id] for t in e.tags),
-            _unique(e.section for e in citing[arxiv_id]),
-            _unique(u for e in citing[arxiv_id] for u in e.code_urls),
-        )
-        for arxiv_id, paper in papers.items()
-    ]
+        if arxiv_id is not None:
+            citing[arxiv_id].append(entry)
+    paper_rows = [_paper_row(paper, citing[arxiv_id]) for arxiv_id, paper in papers.items()]
     return Dataset(paper_rows, rows)
+
+
+def _paper_row(paper: Paper, cited_by: list[Entry]) -> PaperRow:
+    """A paper with the tags, sections and code links of the entries that cite it."""
+    if len(cited_by) == 1:  # the usual case: no merging to do
+        [entry] = cited_by
+        return PaperRow(
+            paper,
+            _unique(entry.tags),
+            (entry.section,) if entry.section else (),
+            _unique(entry.code_urls),
+        )
+    return PaperRow(
+        paper,
+        _unique(t for e in cited_by for t in e.tags),
+        _unique(e.section for e in cited_by),
+        _unique(u for e in cited_by for u in e.code_urls),
+    )
 
 
 def _as_text(value: object) -> str | None:

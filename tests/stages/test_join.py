@@ -178,3 +178,21 @@ def test_removed_papers_are_those_no_list_cites_any_more() -> None:
     gone = removed_papers(previous, ["1510.00149", "2001.00001"])
     assert [p.arxiv_id for p in gone] == ["1503.02531", "1605.08386"]
     assert removed_papers(previous, previous) == []
+
+
+def test_a_paper_cited_once_takes_its_entrys_tags_section_and_code_each_once() -> None:
+    entries = extract_entries(
+        "- 【Pruning】【Pruning】[Deep Compression](https://arxiv.org/abs/1510.00149) "
+        "[code](https://github.com/a/b) [pytorch](https://github.com/a/b)\n"
+        "\n## Later\n\n- [Distilling](https://arxiv.org/abs/1503.02531)\n",
+        "once.md",
+    )
+    report = FetchReport(papers={i: paper(i) for i in ("1510.00149", "1503.02531")})
+    rows = {r.paper.arxiv_id: r for r in build_dataset(entries, report, {}).papers}
+    deep, distilling = rows["1510.00149"], rows["1503.02531"]
+    assert (deep.tags, deep.sections, deep.code_urls) == (
+        ("Pruning",),
+        (),
+        ("https://github.com/a/b",),
+    )
+    assert (distilling.tags, distilling.sections, distilling.code_urls) == ((), ("Later",), ())
