@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import logging
+import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -77,6 +80,27 @@ def run(config: RunConfig, progress: ProgressFactory = _no_progress) -> RunResul
         return _run(config, progress)
 
 
+def _load_network_stack() -> None:
+    """Import the API client (requests, requests-cache, lxml) on a thread of its own.
+
+    requests-cache keeps the ImportError of each optional package it lacks, and each
+    error's traceback keeps every frame the import ran under, back to the top of the
+    stack: imported from a run, the run's frame would be among them, and with it every
+    record the run made, for as long as the process lives (and its last collection would
+    scan them all). A thread's stack holds nothing of the run. Should the import fail, it
+    fails again, and is reported, where the client is imported next.
+    """
+    if "pipeline.api.client" not in sys.modules:
+        thread = threading.Thread(target=_import_client)
+        thread.start()
+        thread.join()
+
+
+def _import_client() -> None:
+    with contextlib.suppress(Exception):
+        importlib.import_module("pipeline.api.client")
+
+
 def _read_lists(sources: list[ListSource]) -> tuple[list[Entry], list[ListRecord]]:
     """Every entry of the lists, and what the manifest keeps of each list: its entries
     counted, not held, so that the run keeps one set of entries alive.
@@ -100,6 +124,7 @@ def _run(config: RunConfig, progress: ProgressFactory) -> RunResult:
         log.warning("%s", warning)
     pulls: list[Pulled] = []
     if config.pull:
+        _load_network_stack()
         from pipeline.api.client import pull_lists
 
         pulls = pull_lists(config)
@@ -132,6 +157,7 @@ def _run(config: RunConfig, progress: ProgressFactory) -> RunResult:
         if plan.ids or plan.titles:
             # Imported here: the network stack is a fifth of a run's start-up, and a
             # refresh with nothing new or stale to ask never needs it.
+            _load_network_stack()
             from pipeline.api.client import ask_arxiv
 
             answers = ask_arxiv(config, plan.ids, plan.titles, progress(len(plan.ids), "ids"))

@@ -208,3 +208,36 @@ def test_a_run_leaves_what_it_returns_in_the_collectors_oldest_generation(
     assert not any(id(record) in young for record in kept)
     oldest = {id(o) for o in gc.get_objects(generation=2)}
     assert all(id(record) in oldest for record in kept)
+
+
+# A first run in a fresh interpreter, as the command line makes one; then what is left of it.
+LEFT_ALIVE = (
+    "import gc, sys\n"
+    "from pathlib import Path\n"
+    "from pipeline import RunConfig, run\n"
+    "out, cache, url, listed = sys.argv[1:]\n"
+    "config = RunConfig(lists=(Path(listed),), out_dir=Path(out), cache_path=Path(cache),\n"
+    "                   api_url=url, delay=0.01)\n"
+    "code = run(config).exit_code\n"
+    "gc.collect()\n"
+    "kinds = ('Entry', 'Paper', 'EntryRow', 'PaperRow', 'Dataset')\n"
+    "print(int(code), sum(type(o).__name__ in kinds for o in gc.get_objects()))\n"
+)
+
+
+@pytest.mark.slow  # a fresh interpreter, whose first run imports the network stack
+def test_nothing_of_a_run_outlives_its_result(
+    api: FakeArxiv, small_list: Path, tmp_path: Path
+) -> None:
+    # requests-cache keeps the errors of the optional packages it lacks, with the frames
+    # they were raised under: the import must not keep the run's frame with them.
+    args = [str(tmp_path / "out"), str(tmp_path / "c.sqlite"), api.url, str(small_list)]
+    done = subprocess.run(
+        [sys.executable, "-c", LEFT_ALIVE, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0"]
