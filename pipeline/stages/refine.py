@@ -116,7 +116,7 @@ def _names_in(text: str, names: Sequence[str]) -> list[str]:
     surnames = {(words[-1], words[0][0]) for words in wanted}
     found: list[str] = []
     for piece in _SEPARATORS.split(text):
-        piece = _NOT_NAME.sub("", piece.strip()).strip(_EDGES)
+        piece = _without_not_names(piece.strip()).strip(_EDGES)
         words = _plain(piece).split()
         if not words or len(words) > 6 or piece in found:
             continue
@@ -128,6 +128,21 @@ def _names_in(text: str, names: Sequence[str]) -> list[str]:
         ):
             found.append(piece)
     return found
+
+
+def _without_not_names(piece: str) -> str:
+    """``piece`` without what ``_NOT_NAME`` matches; most pieces have none of the
+    characters a match needs, and are returned as they are without trying the pattern."""
+    if (
+        "[" in piece
+        or "【" in piece
+        or "..." in piece
+        or "…" in piece
+        or "et" in piece.lower()
+        or piece[:2].lower() == "by"
+    ):
+        return _NOT_NAME.sub("", piece)
+    return piece
 
 
 def _same_title(title: str | None, on_arxiv: str) -> bool:

@@ -13,6 +13,7 @@ from pipeline.stages.refine import (
     _names_in,
     _plain,
     _same_title,
+    _without_not_names,
 )
 
 
@@ -45,13 +46,14 @@ _TRUNCATED_PLAIN = re.compile(r"\bet\.?\s*al\b|\.\.\.|…", re.IGNORECASE)
 
 PIECES = ["by ", "By\t", " ", "  ", "[x]", "[", "]", "et al", "Et. al.", "etal", "...", "…"]
 PIECES += ["Ann", "Lee", ".", ",", "e", "\n", "bet", "al", "and", "AND", "Band", " - ", "—"]
-PIECES += [";", ":", "&", "|", "a", "–", "【Tag】", "【", "】"]
+PIECES += [";", ":", "&", "|", "a", "–", "【Tag】", "【", "】", "BY", "bY ", "ET AL", "eT"]
 
 
 def test_the_fast_patterns_match_what_the_plain_patterns_match() -> None:
     for combination in itertools.product(PIECES, repeat=3):
         text = "".join(combination)
         assert _NOT_NAME.sub("", text) == _NOT_NAME_PLAIN.sub("", text), text
+        assert _without_not_names(text) == _NOT_NAME_PLAIN.sub("", text), text
         assert _SEPARATORS.split(text) == _SEPARATORS_PLAIN.split(text), text
         found, plain = _TRUNCATED.search(text), _TRUNCATED_PLAIN.search(text)
         assert (found and found.span()) == (plain and plain.span()), text
