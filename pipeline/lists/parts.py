@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pipeline.lists.walk import Block, Seg
+from pipeline.lists.inline import Seg
+from pipeline.lists.walk import Block
 from pipeline.lists.words import (
     COMMENTARY_LINK_TEXT,
     GENERIC_LINK_TEXT,
@@ -109,7 +110,7 @@ def clean_title(text: str) -> tuple[str, str | None, int | None]:
 
 
 def text_of(segs: list[Seg]) -> str:
-    return "".join(s.text if s.kind != "sep" else " " for s in segs if s.kind != "code")
+    return "".join([s.text if s.kind != "sep" else " " for s in segs if s.kind != "code"])
 
 
 def parse(block: Block) -> Parts:
@@ -118,10 +119,11 @@ def parse(block: Block) -> Parts:
     segs = block.segs
     roles = _roles(segs)
     _links(parts, segs, roles)
-    title_at = next((i for i, r in enumerate(roles) if r == "title"), None)
+    title_at = roles.index("title") if "title" in roles else None
     plain_before = text_of(segs[:title_at]) if title_at is not None else ""
-    tags = TAG.findall(text_of(segs))
-    parts.tags = tuple(t.strip() for t in tags)
+    all_text = text_of(segs)
+    if "【" in all_text:
+        parts.tags = tuple(t.strip() for t in TAG.findall(all_text))
     for i, r in enumerate(roles):
         if r == "venue" and parts.venue is None:
             parts.venue = segs[i].text.strip("[] ")
@@ -130,7 +132,7 @@ def parse(block: Block) -> Parts:
         parts.title, venue, year = clean_title(title_seg.text)
         parts.venue = parts.venue or venue
         parts.year = year
-        before = TAG.sub("", plain_before)
+        before = TAG.sub("", plain_before) if "【" in plain_before else plain_before
         before = _PREFIX.sub("", before.strip().rstrip("["))
         if looks_like_names(before, loose=True):
             parts.authors, parts.truncated = split_authors(before)
@@ -140,7 +142,8 @@ def parse(block: Block) -> Parts:
     for sub in block.subs:
         _sub(parts, sub)
     # As written, spaces included: `refine` takes the title from it.
-    parts.text = " | ".join(t for t in (text_of(x).strip() for x in [segs, *block.subs]) if t)
+    texts = [all_text.strip(), *(text_of(x).strip() for x in block.subs)]
+    parts.text = " | ".join([t for t in texts if t])
     parts.plain = plain(segs)
     parts.kind = _kind(parts, segs, roles)
     if parts.kind != "paper":
@@ -156,7 +159,6 @@ def parse(block: Block) -> Parts:
 def _roles(segs: list[Seg]) -> list[LinkRole | None]:
     """The role of every link; a bracketed link beside a plain-text title is its venue."""
     roles: list[LinkRole | None] = []
-    words = len(text_of([s for s in segs if s.kind == "text" and not s.strong]).split())
     for i, seg in enumerate(segs):
         if seg.kind != "link":
             roles.append(None)
@@ -166,10 +168,18 @@ def _roles(segs: list[Seg]) -> list[LinkRole | None]:
         if wrapped and r == "title":
             if is_code_url(seg.href):
                 r = "code"
-            elif words >= 4 and len(seg.text.split()) <= 8 and seg.text.strip()[:1].isupper():
+            elif (
+                len(seg.text.split()) <= 8
+                and seg.text.strip()[:1].isupper()
+                and _plain_words(segs) >= 4
+            ):
                 r = "venue"
         roles.append(r)
     return roles
+
+
+def _plain_words(segs: list[Seg]) -> int:
+    return len(text_of([s for s in segs if s.kind == "text" and not s.strong]).split())
 
 
 def _wrapped(segs: list[Seg], at: int) -> bool:

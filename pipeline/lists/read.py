@@ -17,7 +17,7 @@ from pathlib import Path
 from pipeline.ids import FoundId, find_ids
 from pipeline.lists.parts import Parts, parse
 from pipeline.lists.table import parse_row
-from pipeline.lists.walk import TooDeep, blocks
+from pipeline.lists.walk import TooDeep, iter_blocks
 from pipeline.lists.words import split_authors
 from pipeline.records import DEFECTS, Entry, EntryKind, IdSource
 
@@ -115,31 +115,28 @@ def extract_entries(text: str, list_file: str) -> list[Entry]:
     than the parser follows): a shorter list would drop papers silently.
     """
     _check_lines(text, list_file)
+    entries: list[Entry] = []
+    seen_ids: set[str] = set()
+    seen_titles: set[str] = set()
     try:
-        found = blocks(text)
+        # Block by block: a block is freed once its entry is made.
+        for block in iter_blocks(text):
+            parts = parse_row(block) if block.cells is not None else parse(block)
+            entry = _entry(list_file, block.line, block.section, parts, block.defects)
+            if entry.kind == "paper":
+                keys = _title_key(entry.title)
+                dup = (entry.arxiv_id in seen_ids) or (keys is not None and keys in seen_titles)
+                if entry.arxiv_id:
+                    seen_ids.add(entry.arxiv_id)
+                if keys is not None:
+                    seen_titles.add(keys)
+                if dup:
+                    entry = _with_defect(entry, "duplicate")
+            entries.append(entry)
     except TooDeep as err:
         raise ListError(
             f"{list_file}: line {err.line} nests lists or quotes too deeply to be read"
         ) from err
-    entries: list[Entry] = []
-    seen_ids: set[str] = set()
-    seen_titles: set[str] = set()
-    # Taken from the end of the reversed list: each block is freed once its entry is made.
-    found.reverse()
-    while found:
-        block = found.pop()
-        parts = parse_row(block) if block.cells is not None else parse(block)
-        entry = _entry(list_file, block.line, block.section, parts, block.defects)
-        if entry.kind == "paper":
-            keys = _title_key(entry.title)
-            dup = (entry.arxiv_id in seen_ids) or (keys is not None and keys in seen_titles)
-            if entry.arxiv_id:
-                seen_ids.add(entry.arxiv_id)
-            if keys is not None:
-                seen_titles.add(keys)
-            if dup:
-                entry = _with_defect(entry, "duplicate")
-        entries.append(entry)
     return entries
 
 

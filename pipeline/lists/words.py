@@ -8,12 +8,17 @@ around it; names are short runs of capitalised words, initials and particles.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
 _ELLIPSIS = re.compile(r",?\s*(?:\.\.\.|…)\.?\s*$")
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 _NOTE_MARKS = re.compile(r"\(\s*\\?\*[^)]*\)|\\?\*|†|‡")
+_CODE_WORD_SEPARATORS = re.compile(r"[\s&/,+]+")
+_YEAR_ALONE = re.compile(r"\(?((?:19[5-9]|20[0-4])\d)\)?")
+_SHORT_YEAR_SUFFIX = re.compile(r"'\d\d$")
+_VENUE_NUMBER = re.compile(r"'?\d{2,4}(?:'s)?")
 
 YEAR = re.compile(r"(?<![\d.])((?:19[5-9]|20[0-4])\d)(?![\d.])")
 _SHORT_YEAR = re.compile(r"^'(\d\d)$|^[A-Za-z]+'(\d\d)$")
@@ -79,46 +84,61 @@ def words_of(text: str) -> str:
     return text.strip().strip("[]`*_ .:").lower()
 
 
+@lru_cache(maxsize=1024)
+def _netloc_path(url: str) -> tuple[str, str]:
+    """The netloc and path of ``url`` in lower case; ValueError as ``urlsplit`` raises it.
+
+    Remembered: an entry asks about its links several times.
+    """
+    split = urlsplit(url.strip())
+    return split.netloc.lower(), split.path.lower()
+
+
 def host(url: str) -> str:
     try:
-        netloc = urlsplit(url.strip()).netloc.lower()
+        netloc = _netloc_path(url)[0]
     except ValueError:
         return ""
     return netloc.removeprefix("www.")
 
 
-def _on(url: str, hosts: tuple[str, ...]) -> bool:
-    name = host(url)
+@lru_cache(maxsize=1024)
+def _under(name: str, hosts: tuple[str, ...]) -> bool:
     return any(name == h or name.endswith("." + h) for h in hosts)
+
+
+def _on(url: str, hosts: tuple[str, ...]) -> bool:
+    return _under(host(url), hosts)
 
 
 def is_code_url(url: str) -> bool:
     """A repository on a code host (not a PDF that happens to be stored there)."""
-    path = urlsplit(url.strip()).path.lower() if url else ""
+    path = _netloc_path(url)[1] if url else ""
     return _on(url, _CODE_HOSTS) and not path.endswith(".pdf")
 
 
 def is_paper_url(url: str) -> bool:
-    path = urlsplit(url.strip()).path.lower() if url else ""
+    path = _netloc_path(url)[1] if url else ""
     return _on(url, _PAPER_HOSTS) or path.endswith(".pdf") or "/pdf" in path
 
 
 def is_code_link(text: str, url: str) -> bool:
     label = words_of(text)
-    words = [w for w in re.split(r"[\s&/,+]+", label) if w and w != "and"]
+    words = [w for w in _CODE_WORD_SEPARATORS.split(label) if w and w != "and"]
     if words and all(w in CODE_LINK_TEXT for w in words):
         return not is_paper_url(url) or is_code_url(url)
     return False
 
 
 def is_year(text: str) -> bool:
-    return bool(re.fullmatch(r"\(?((?:19[5-9]|20[0-4])\d)\)?", text.strip()))
+    return bool(_YEAR_ALONE.fullmatch(text.strip()))
 
 
 def year_of(text: str) -> int | None:
     """The earliest year ``text`` states (`2015`, `2019/04`, `ICML'17`), if any."""
     years = [int(y) for y in YEAR.findall(text)]
-    for token in text.split():
+    # A short year (`'17`) has its apostrophe.
+    for token in text.split() if "'" in text else ():
         short = _SHORT_YEAR.match(token.strip(".,;()[]"))
         if short:
             years.append(2000 + int(short.group(1) or short.group(2)))
@@ -130,16 +150,16 @@ def is_venue(text: str) -> bool:
     tokens = text.strip().strip(".,").split()
     if not tokens or len(tokens) > 5:
         return False
-    head = re.sub(r"'\d\d$", "", tokens[0])
+    head = _SHORT_YEAR_SUFFIX.sub("", tokens[0])
     key = head.lower()
     if not (key in _NAMED_VENUES or (_ACRONYM.match(head) and len(head) <= 10)):
         return False
-    dated = any(re.fullmatch(r"'?\d{2,4}(?:'s)?", t.strip("()")) for t in tokens[1:])
+    dated = any(_VENUE_NUMBER.fullmatch(t.strip("()")) for t in tokens[1:])
     for token in tokens[1:]:
         t = token.strip("()").lower()
         if not (
             t in _VENUE_WORDS
-            or re.fullmatch(r"'?\d{2,4}(?:'s)?", t)
+            or _VENUE_NUMBER.fullmatch(t)
             or (token.isupper() and len(token) <= 10)
             or (dated and token[:1].isupper())
         ):
@@ -149,7 +169,7 @@ def is_venue(text: str) -> bool:
 
 def _is_name(piece: str, loose: bool) -> bool:
     words = piece.split()
-    if not 1 <= len(words) <= 6 or any(ch.isdigit() for ch in piece):
+    if not 1 <= len(words) <= 6 or any(map(str.isdigit, piece)):
         return False
     for word in words:
         bare = word.strip(".-'’")
@@ -164,7 +184,27 @@ def _is_name(piece: str, loose: bool) -> bool:
 
 def clean_names(text: str) -> str:
     """Names without footnote marks (`Liu*`, `\\*`) or an `(* Equal contribution)` note."""
-    return " ".join(_NOTE_MARKS.sub("", text).split())
+    if "*" in text or "†" in text or "‡" in text:
+        text = _NOTE_MARKS.sub("", text)
+    return " ".join(text.split())
+
+
+def _without_truncation(text: str) -> str:
+    """``text`` without `et al.` and a closing ellipsis."""
+    # Each pattern needs its letters or dots: most names have neither.
+    if "et" in text.lower():
+        text = _ET_AL.sub("", text)
+    if "..." in text or "…" in text:
+        text = _ELLIPSIS.sub("", text)
+    return text
+
+
+def _truncated(text: str) -> bool:
+    """Whether ``text`` has `et al.` or ends in an ellipsis."""
+    return bool(
+        ("et" in text.lower() and _ET_AL.search(text))
+        or (("..." in text or "…" in text) and _ELLIPSIS.search(text))
+    )
 
 
 def looks_like_names(text: str, loose: bool = False) -> bool:
@@ -176,7 +216,7 @@ def looks_like_names(text: str, loose: bool = False) -> bool:
     text = clean_names(text).strip()
     if not text or len(text) > 1000 or text.endswith(":"):
         return False
-    text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(".,").strip()
+    text = _without_truncation(text).strip().rstrip(".,").strip()
     if not text:
         return False
     pieces = [p for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
@@ -197,8 +237,8 @@ def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
     the inverted ``Last, First, Last, First`` form (every piece one word, an even count).
     """
     text = clean_names(text).strip().rstrip(":").strip()
-    truncated = bool(_ET_AL.search(text) or _ELLIPSIS.search(text))
-    text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(",.").strip()
+    truncated = _truncated(text)
+    text = _without_truncation(text).strip().rstrip(",.").strip()
     if not text:
         return (), truncated
     pieces = [p.strip() for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
