@@ -44,6 +44,13 @@ _DASH = re.compile(r"\s+[-–—]+\s+|^\s*[-–—]+\s+")
 _TALK = re.compile(r"slides?\b|\btalks?\b|\blecture|youtube\.com|youtu\.be|vimeo\.com", re.I)
 _ARXIV_TEXT = re.compile(r"\barXiv:\s?\S+", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d")
+_CHUNK_BREAKS = re.compile(r"\||" + _DASH.pattern)
+_SHORT_LABEL = re.compile(r"[a-z]{2,8}")
+_PREFIX_YEAR = re.compile(r"(?:19|20)\d\d(?:[/-]\d\d)?")
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
+_BY_TAIL = re.compile(r"\bby\s+(.+)$")
+_ENDS_DATED = re.compile(r"\b(?:19|20)\d\d$")
+_DATE = re.compile(r"^(?:19|20)\d\d-\d\d(?:-\d\d)?\b")
 
 
 @dataclass
@@ -78,7 +85,7 @@ def role(seg: Seg, wrapped: bool = False) -> LinkRole:
         wrapped and any(w in COMMENTARY_LINK_TEXT for w in label.split())
     ):
         return "note"
-    if wrapped and (is_venue(seg.text.strip("[] ")) or re.fullmatch(r"[a-z]{2,8}", label)):
+    if wrapped and (is_venue(seg.text.strip("[] ")) or _SHORT_LABEL.fullmatch(label)):
         return "venue"
     return "title"
 
@@ -94,14 +101,17 @@ def clean_title(text: str) -> tuple[str, str | None, int | None]:
     if prefix:
         inner = prefix.group("inner")
         year = year_of(inner)
-        rest = re.sub(r"(?:19|20)\d\d(?:[/-]\d\d)?", " ", inner).strip(" -/")
+        rest = _PREFIX_YEAR.sub(" ", inner).strip(" -/")
         venue = inner.strip() if is_venue(inner) else rest if rest and is_venue(rest) else None
         text = text[prefix.end() :]
-    paren_year = _TRAILING_YEAR.search(text)
+    # Both patterns need a bracket or a parenthesis; most titles have none.
+    paren_year = _TRAILING_YEAR.search(text) if "(" in text else None
     if paren_year:
         year = year or year_of(paren_year.group())
         text = text[: paren_year.start()]
-    text = _EMPTY_BRACKETS.sub("", text).strip()
+    if "[" in text or "(" in text:
+        text = _EMPTY_BRACKETS.sub("", text)
+    text = text.strip()
     while text.endswith("]") and "[" in text:
         text = text[: text.rindex("[")].rstrip()
     if text.endswith(".") and not text.endswith(".."):
@@ -219,9 +229,9 @@ def _links(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> None:
 def _after(parts: Parts, segs: list[Seg]) -> None:
     """Authors, venue and year written after the title: `by A, B, 2022 - note`, `. NIPS 2015.`"""
     text = " ".join(
-        (s.text if s.kind == "text" else " | ") for s in segs if s.kind in ("text", "sep", "link")
+        [(s.text if s.kind == "text" else " | ") for s in segs if s.kind in ("text", "sep", "link")]
     )
-    italic = " ".join(s.text for s in segs if s.kind == "text" and s.emphasis).strip()
+    italic = " ".join([s.text for s in segs if s.kind == "text" and s.emphasis]).strip()
     if italic and looks_like_names(italic):
         if not parts.authors:
             parts.authors, parts.truncated = split_authors(italic)
@@ -245,12 +255,16 @@ def _after(parts: Parts, segs: list[Seg]) -> None:
 
 def _chunks(text: str) -> list[str]:
     """The pieces of the text after a title, in order: split at brackets, dashes, parens."""
-    text = _ARXIV_TEXT.sub(" ", text)
-    text = TAG.sub(" ", text)
-    text = _BRACKETS.sub(" | ", text)
+    # Each pattern needs its colon or bracket: skipped when the text has none.
+    if ":" in text:
+        text = _ARXIV_TEXT.sub(" ", text)
+    if "【" in text:
+        text = TAG.sub(" ", text)
+    if "[" in text:
+        text = _BRACKETS.sub(" | ", text)
     text = text.replace("(", " | ").replace(")", " | ")
     chunks = []
-    for piece in re.split(r"\||" + _DASH.pattern, text):
+    for piece in _CHUNK_BREAKS.split(text):
         piece = piece.strip(" .,;:[]")
         if piece:
             chunks.append(piece)
@@ -263,7 +277,7 @@ def _read_chunk(parts: Parts, chunk: str) -> bool:
     if dated:
         parts.year = parts.year or year_of(chunk)
         return True
-    by = re.match(r"^by\s+", chunk, flags=re.IGNORECASE)
+    by = _BY.match(chunk)
     if by:
         chunk = chunk[by.end() :]
     pieces = [p.strip() for p in chunk.split(",") if p.strip()]
@@ -277,7 +291,7 @@ def _read_chunk(parts: Parts, chunk: str) -> bool:
             year = year or year_of(last)
     names = ", ".join(pieces)
     if pieces and not looks_like_names(names):
-        tail = re.search(r"\bby\s+(.+)$", chunk)
+        tail = _BY_TAIL.search(chunk)
         if tail and not parts.authors and looks_like_names(tail.group(1)):
             parts.authors, parts.truncated = split_authors(tail.group(1))
         elif parts.authors and not parts.venue and _journal(chunk):
@@ -296,7 +310,7 @@ def _read_chunk(parts: Parts, chunk: str) -> bool:
 
 def _journal(chunk: str) -> bool:
     """A journal written out with its year (`Adv. Theor. Math. Phys. 1998`)."""
-    dated = bool(re.search(r"\b(?:19|20)\d\d$", chunk))
+    dated = bool(_ENDS_DATED.search(chunk))
     return dated and chunk[:1].isupper() and len(chunk) <= 60 and not looks_like_names(chunk)
 
 
@@ -360,7 +374,7 @@ def _sub(parts: Parts, segs: list[Seg]) -> None:
     text = " ".join(text_of(segs).split())
     if not text:
         return
-    if re.match(r"^(?:19|20)\d\d-\d\d(?:-\d\d)?\b", text):
+    if _DATE.match(text):
         year = year_of(text)
         if year and (parts.year is None or year < parts.year):
             parts.year = year

@@ -14,7 +14,7 @@ import re
 import stat
 from pathlib import Path
 
-from pipeline.ids import FoundId, find_ids
+from pipeline.ids import FoundId, found_ids
 from pipeline.lists.parts import Parts, parse
 from pipeline.lists.table import parse_row
 from pipeline.lists.walk import TooDeep, iter_blocks
@@ -179,12 +179,12 @@ def _entry(
     all_ids: list[FoundId] = []
     # The entry's own link wins; an id in another link (`[arXiv:ID](...)`) or in the text
     # is an id the text names.
-    in_href = {href: find_ids(href) for href in parts.hrefs}
-    if parts.url and (in_url := in_href.get(parts.url) or find_ids(parts.url)):
+    in_href = {href: found_ids(href) for href in parts.hrefs}
+    if parts.url and (in_url := in_href.get(parts.url) or found_ids(parts.url)):
         found, source = in_url[0], "link"
     for href in parts.hrefs:
         all_ids.extend(in_href[href])
-    all_ids.extend(find_ids(parts.plain))
+    all_ids.extend(found_ids(parts.plain))
     if found is None and all_ids:
         found, source = all_ids[0], "text"
     arxiv_id = found.parsed.id.base if found and found.parsed.id else None

@@ -13,9 +13,14 @@ from urllib.parse import urlsplit
 
 _ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
 _ELLIPSIS = re.compile(r",?\s*(?:\.\.\.|…)\.?\s*$")
-_AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+# The lookahead (a separator starts with a space or its first letter) only skips ahead.
+_AUTHOR_SEPARATORS = re.compile(r"(?=[\s,;&a])\s*(?:,|;|\band\b|&)\s*")
 _NOTE_MARKS = re.compile(r"\(\s*\\?\*[^)]*\)|\\?\*|†|‡")
-_CODE_WORD_SEPARATORS = re.compile(r"[\s&/,+]+")
+# How `urlsplit` reads a URL with a scheme, in printable ASCII without spaces or brackets
+# (brackets mean an IPv6 host, which it checks).
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?://(?P<netloc>[^/?#]*))?(?P<path>[^?#]*)")
+_NOT_PLAIN_URL = re.compile(r"[ \[\]]")
+_CODE_WORD = re.compile(r"[^\s&/,+]+")
 _YEAR_ALONE = re.compile(r"\(?((?:19[5-9]|20[0-4])\d)\)?")
 _SHORT_YEAR_SUFFIX = re.compile(r"'\d\d$")
 _VENUE_NUMBER = re.compile(r"'?\d{2,4}(?:'s)?")
@@ -90,7 +95,12 @@ def _netloc_path(url: str) -> tuple[str, str]:
 
     Remembered: an entry asks about its links several times.
     """
-    split = urlsplit(url.strip())
+    url = url.strip()
+    if url.isascii() and url.isprintable() and not _NOT_PLAIN_URL.search(url):
+        plain = _PLAIN_URL.match(url)
+        if plain:
+            return (plain["netloc"] or "").lower(), plain["path"].lower()
+    split = urlsplit(url)
     return split.netloc.lower(), split.path.lower()
 
 
@@ -123,11 +133,14 @@ def is_paper_url(url: str) -> bool:
 
 
 def is_code_link(text: str, url: str) -> bool:
-    label = words_of(text)
-    words = [w for w in _CODE_WORD_SEPARATORS.split(label) if w and w != "and"]
-    if words and all(w in CODE_LINK_TEXT for w in words):
-        return not is_paper_url(url) or is_code_url(url)
-    return False
+    # Every word of the label (`and` aside) is a code word; most labels fail at the first.
+    code = False
+    for word in _CODE_WORD.findall(words_of(text)):
+        if word != "and":
+            if word not in CODE_LINK_TEXT:
+                return False
+            code = True
+    return code and (not is_paper_url(url) or is_code_url(url))
 
 
 def is_year(text: str) -> bool:
@@ -150,7 +163,7 @@ def is_venue(text: str) -> bool:
     tokens = text.strip().strip(".,").split()
     if not tokens or len(tokens) > 5:
         return False
-    head = _SHORT_YEAR_SUFFIX.sub("", tokens[0])
+    head = _SHORT_YEAR_SUFFIX.sub("", tokens[0]) if "'" in tokens[0] else tokens[0]
     key = head.lower()
     if not (key in _NAMED_VENUES or (_ACRONYM.match(head) and len(head) <= 10)):
         return False
@@ -182,6 +195,7 @@ def _is_name(piece: str, loose: bool) -> bool:
     return True
 
 
+@lru_cache(maxsize=256)
 def clean_names(text: str) -> str:
     """Names without footnote marks (`Liu*`, `\\*`) or an `(* Equal contribution)` note."""
     if "*" in text or "†" in text or "‡" in text:
@@ -219,15 +233,21 @@ def looks_like_names(text: str, loose: bool = False) -> bool:
     text = _without_truncation(text).strip().rstrip(".,").strip()
     if not text:
         return False
-    pieces = [p for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
+    pieces = [p for p in _separated(text) if p.strip()]
     if len(pieces) == 1 and len(pieces[0].split()) > 4:
         return False
     if loose:
         words = text.split()
-        capitalised = sum(1 for w in words if w[:1].isupper())
+        capitalised = len([w for w in words if w[:1].isupper()])
         if capitalised < 0.75 * len(words):
             return False
     return all(_is_name(p, loose) for p in pieces)
+
+
+@lru_cache(maxsize=256)
+def _separated(text: str) -> tuple[str, ...]:
+    """``text`` split at its author separators; names are split twice, to test and to take."""
+    return tuple(_AUTHOR_SEPARATORS.split(text))
 
 
 def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
@@ -241,7 +261,7 @@ def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
     text = _without_truncation(text).strip().rstrip(",.").strip()
     if not text:
         return (), truncated
-    pieces = [p.strip() for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
+    pieces = [p.strip() for p in _separated(text) if p.strip()]
     single_words = all(" " not in p for p in pieces)
     inverted = all(len(p) > 1 and not p.isupper() for p in pieces[1::2])
     if single_words and inverted and len(pieces) >= 2 and len(pieces) % 2 == 0 and "," in text:
