@@ -32,18 +32,15 @@ _OLD_LOOSE = r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]{2})?/\d{5,8}"
 _ID_LOOSE = rf"(?:{_NEW_LOOSE}|{_OLD_LOOSE})(?:v\d+)?"
 
 # Where ids stand in the wild: links to arxiv.org, `arXiv:ID` text, the DataCite DOI.
-_FORMS = re.compile(
-    rf"""
-    (?=[hwea1])  # the first letter of every form below: a quick way past other text
-    (?:
+_FORMS_PATTERN = rf"""
     (?<![\w-])  # not part of another host name (myarxiv.org)
     (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/(?P<url>{_ID_LOOSE})
     | 10\.48550/arxiv\.(?P<doi>{_ID_LOOSE})
     | arxiv:\s?(?P<text>{_ID_LOOSE})
-    )
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+    """
+_FORMS_FLAGS = re.IGNORECASE | re.VERBOSE
+# The lookahead holds the first letter of every form: a quick way past other text.
+_FORMS = re.compile(rf"(?=[hwea1])(?:{_FORMS_PATTERN})", _FORMS_FLAGS)
 # Every form holds `arxiv` (in the same case-blind sense), at most this far from its start
 # (`https://export.arxiv.org/`): a text without it holds no id, and no id starts earlier.
 _HINT = re.compile("arxiv", re.IGNORECASE)

@@ -31,10 +31,14 @@ _LABEL = r"[^\\`*_<&\[\]\n\r\t]*"
 # A destination as `parseLinkDestination` reads it: no spaces, controls or parentheses,
 # no `<` (another form), `\` or `&` (unescaped or decoded in the href).
 _DEST = r"[^\x00-\x20\x7f()<>\\&]+"
+_LINK = rf"\[{_LABEL}\]\({_DEST}\)"
+# Text is also a bracket not followed by a parenthesis (`[J]`, a reference with no
+# definition), and a bracket opened right before a link (`[[paper](url)]`: a link
+# cannot hold one).
 _PIECES = re.compile(
     rf"""
     \[(?P<label>{_LABEL})\]\((?P<href>{_DEST})\)
-    | (?P<text>(?:{_TEXT}+|!(?!\[)|\[{_LABEL}\](?!\())+)
+    | (?P<text>(?:{_TEXT}+|!(?!\[)|\[{_LABEL}\](?!\()|\[(?={_LINK}))+)
     """,
     re.VERBOSE,
 )

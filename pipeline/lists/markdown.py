@@ -52,9 +52,10 @@ class TooDeep(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """A one-line list item read without markdown-it: its line (from 0) and segments."""
+    """A one-line list item read without markdown-it: its line (from 0), text and segments."""
 
     line: int
+    content: str
     segs: list[Seg]
 
 
@@ -178,8 +179,9 @@ def _item(state: StateBlock, line: int) -> Item | None:
     first = src[start + 2]
     if first in _BLOCK_STARTS or first.isspace() or _ORDERED.match(src, start + 2, stop):
         return None
-    segs = simple_segments(mdTrim(src[start + 2 : stop]))
-    return None if segs is None else Item(line, segs)
+    content = mdTrim(src[start + 2 : stop])
+    segs = simple_segments(content)
+    return None if segs is None else Item(line, content, segs)
 
 
 def _plain_list(state: StateBlock, start: int) -> tuple[list[Item], int]:

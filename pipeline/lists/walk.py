@@ -239,7 +239,14 @@ def iter_blocks(text: str, *, shortcuts: bool = True) -> Iterator[Block]:
     skip_inline = in_cell = False
     for run in runs(md, text) if shortcuts else top_level(md, text):
         if isinstance(run, Item):
-            walk.plain_item(run)
+            if skip_inline:
+                # The title of a heading in a quote is skipped, and the next line read
+                # names the section instead (as for an item read by markdown-it).
+                walk.last_paragraph = None
+                walk.section = run.content.strip() or None
+                skip_inline = False
+            else:
+                walk.plain_item(run)
             run = []
         for token in run:
             kind = token.type
