@@ -124,7 +124,9 @@ def parse_id(raw: str) -> ParsedId:
             return ParsedId(raw, None, error=f"ids of {yymm} have {want} digits after the dot")
         if version is not None and version < 1:
             return ParsedId(raw, None, error="versions start at v1")
-        return ParsedId(raw, ArxivId(f"{yymm}.{num}", version), fix=fix)
+        # As written when nothing was cut: one string for both, kept once per entry.
+        base = text if fix is None and version is None else f"{yymm}.{num}"
+        return ParsedId(raw, ArxivId(base, version), fix=fix)
     if m := _OLD.fullmatch(text):
         archive, yymm, num = m["archive"].lower(), m["yymm"], m["num"]
         version = int(m["v"]) if m["v"] else None

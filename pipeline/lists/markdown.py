@@ -205,7 +205,11 @@ def _plain_list(state: StateBlock, start: int) -> tuple[list[Item], int]:
                 # After a blank line, an indented line belongs to the item above.
                 line = items.pop().line
                 break
-        elif line < end and not _ends_paragraph(state, line):
+        elif (
+            line < end
+            and not state.src.startswith("- ", state.bMarks[line])
+            and not _ends_paragraph(state, line)
+        ):
             # A lazy or indented line right under an item continues its paragraph.
             line = items.pop().line
             break

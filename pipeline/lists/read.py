@@ -12,6 +12,7 @@ import codecs
 import os
 import re
 import stat
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.ids import FoundId, found_ids
@@ -42,7 +43,7 @@ MAX_LIST_BYTES = 64 * 1024 * 1024
 MAX_LINE_CHARS = 1024 * 1024
 
 _UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_TITLE_KEY = re.compile(r"[^\w]+")
+_TITLE_WORD = re.compile(r"\w+")
 
 
 class ListError(Exception):
@@ -160,7 +161,7 @@ def _title_key(title: str | None) -> str | None:
     if not title:
         return None
     # Singular and plural are one title (`Network` / `Networks`): a re-citation.
-    words = [w.removesuffix("s") for w in _TITLE_KEY.sub(" ", title.lower()).split()]
+    words = [w.removesuffix("s") for w in _TITLE_WORD.findall(title.lower())]
     key = " ".join(words)
     return key if len(key) >= 8 else None
 
@@ -203,7 +204,7 @@ def _entry(
         list_file=list_file,
         line=line,
         section=section,
-        tags=parts.tags,
+        tags=_shared_tags(parts.tags),
         title=parts.title,
         authors=parts.authors,
         authors_truncated=parts.truncated,
@@ -214,13 +215,24 @@ def _entry(
         id_error=found.parsed.error if found else None,
         id_source=source,
         kind=kind,
-        venue=parts.venue,
+        venue=_shared_text(parts.venue),
         year=parts.year,
         code_urls=tuple(parts.code_urls),
         defects=tuple(marks),
         other_ids=tuple(others) if arxiv_id else (),
         text=parts.text,
     )
+
+
+# Tags and venues repeat across a list: its entries keep one copy of each.
+@lru_cache(maxsize=1024)
+def _shared_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    return tags
+
+
+@lru_cache(maxsize=1024)
+def _shared_text(text: str | None) -> str | None:
+    return text
 
 
 def read_entries(path: Path) -> tuple[str, list[Entry]]:

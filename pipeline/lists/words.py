@@ -147,6 +147,7 @@ def is_year(text: str) -> bool:
     return bool(_YEAR_ALONE.fullmatch(text.strip()))
 
 
+@lru_cache(maxsize=1024)
 def year_of(text: str) -> int | None:
     """The earliest year ``text`` states (`2015`, `2019/04`, `ICML'17`), if any."""
     years = [int(y) for y in YEAR.findall(text)]
@@ -158,6 +159,7 @@ def year_of(text: str) -> int | None:
     return min(years) if years else None
 
 
+@lru_cache(maxsize=1024)
 def is_venue(text: str) -> bool:
     """``CVPR``, ``NIPS 2015``, ``ICML'17``, ``arXiv '18``, ``NIPS 2011's workshop``..."""
     tokens = text.strip().strip(".,").split()
@@ -236,12 +238,13 @@ def looks_like_names(text: str, loose: bool = False) -> bool:
     pieces = [p for p in _separated(text) if p.strip()]
     if len(pieces) == 1 and len(pieces[0].split()) > 4:
         return False
+    if not all(_is_name(p, loose) for p in pieces):
+        return False
     if loose:
         words = text.split()
         capitalised = len([w for w in words if w[:1].isupper()])
-        if capitalised < 0.75 * len(words):
-            return False
-    return all(_is_name(p, loose) for p in pieces)
+        return capitalised >= 0.75 * len(words)
+    return True
 
 
 @lru_cache(maxsize=256)
