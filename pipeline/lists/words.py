@@ -135,7 +135,8 @@ def is_paper_url(url: str) -> bool:
 def is_code_link(text: str, url: str) -> bool:
     # Every word of the label (`and` aside) is a code word; most labels fail at the first.
     code = False
-    for word in _CODE_WORD.findall(words_of(text)):
+    for found in _CODE_WORD.finditer(words_of(text)):
+        word = found.group()
         if word != "and":
             if word not in CODE_LINK_TEXT:
                 return False
