@@ -15,7 +15,7 @@ Both readings give the walker the same entries (the tests compare them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -106,16 +106,19 @@ def runs(md: MarkdownIt, text: str) -> Iterator[list[Token] | Item]:
 
 def inline_segments(md: MarkdownIt, token: Token) -> list[Seg]:
     """The segments of an inline token, parsing it now if ``runs`` left it unparsed."""
-    if token.children is None:
-        found = simple_segments(token.content)
-        if found is not None:
-            return found
-        # Parsing is left for later only in a file without link reference definitions,
-        # the one thing the inline rules would read from the environment.
-        core = StateCore(token.content, md, {}, [token])
-        core_inline(core)
-        core_text_join(core)
-    return segments(token)
+    if token.children is not None:
+        return segments(token)
+    found = simple_segments(token.content)
+    if found is not None:
+        return found
+    # Parsed on a copy, so that the children are freed once read. Parsing is left for
+    # later only in a file without link reference definitions, the one thing the inline
+    # rules would read from the environment.
+    copy = Token("inline", "", 0, content=token.content, children=[])
+    core = StateCore(token.content, md, {}, [copy])
+    core_inline(core)
+    core_text_join(core)
+    return segments(copy)
 
 
 def _runs(md: MarkdownIt, text: str, shortcuts: bool) -> Iterator[list[Token] | Item]:
@@ -143,9 +146,8 @@ def _runs(md: MarkdownIt, text: str, shortcuts: bool) -> Iterator[list[Token] | 
         if line >= end:
             break
         if lazy and src.startswith("- ", state.bMarks[line]):
-            items, resume = _plain_list(state, line)
-            if items:
-                yield from items
+            resume = yield from _plain_items(state, line)
+            if resume > line:
                 line = resume
                 continue
         if not any(rule(state, line, end, False) for rule in rules):
@@ -184,26 +186,29 @@ def _item(state: StateBlock, line: int) -> Item | None:
     return None if segs is None else Item(line, content, segs)
 
 
-def _plain_list(state: StateBlock, start: int) -> tuple[list[Item], int]:
-    """The plain one-line items of the list at ``start``, and the line to go on from.
+def _plain_items(state: StateBlock, start: int) -> Generator[Item, None, int]:
+    """The plain one-line items of the list at ``start``; returns the line to go on from.
 
     markdown-it reads these lines as the same items, and the rest of the list (if it goes
-    on) as it reads a new block that starts at the line returned. No items when the list
-    cannot be read this way.
+    on) as it reads a new block that starts at the line returned (``start`` when there
+    are no items). The last two items are held back: the lines after them may give them
+    back to markdown-it.
     """
     end = state.lineMax
     if table_rule(state, start, end, True):
-        return [], start
-    items: list[Item] = []
+        return start
+    held: list[Item] = []
     line = start
     while line < end and (item := _item(state, line)) is not None:
-        items.append(item)
+        held.append(item)
+        if len(held) > 2:
+            yield held.pop(0)
         line += 1
         if line < end and state.isEmpty(line):
             line = state.skipEmptyLines(line)
             if line < end and state.sCount[line] >= 2:
                 # After a blank line, an indented line belongs to the item above.
-                line = items.pop().line
+                line = held.pop().line
                 break
         elif (
             line < end
@@ -211,12 +216,14 @@ def _plain_list(state: StateBlock, start: int) -> tuple[list[Item], int]:
             and not _ends_paragraph(state, line)
         ):
             # A lazy or indented line right under an item continues its paragraph.
-            line = items.pop().line
+            line = held.pop().line
             break
-    if line < end and items and table_rule(state, line, end, True):
-        # A new block would start with a table where markdown-it goes on with the list.
-        return [], start
-    return items, line
+    if line < end and held and table_rule(state, line, end, True):
+        # A new block would start with a table where markdown-it goes on with the list;
+        # from the item before, the next line is an item, never a table's second row.
+        line = held.pop().line
+    yield from held
+    return line
 
 
 def _ends_paragraph(state: StateBlock, line: int) -> bool:

@@ -291,6 +291,7 @@ def iter_blocks(text: str, *, shortcuts: bool = True) -> Iterator[Block]:
                     walk.paragraph(token, inline_segments(md, token))
             elif kind in ("html_block", "table_open", "hr", "fence", "code_block"):
                 walk.last_paragraph = None
+        run.clear()  # the tokens are read: freed before the entries are made
         # Between top-level blocks only the last paragraph entry may still grow (by the
         # names on the paragraph after it).
         done = walk.blocks

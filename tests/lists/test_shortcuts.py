@@ -124,6 +124,8 @@ DOCUMENTS = {
     "nested plain item": "- Names\n  - [a](https://arxiv.org/abs/1503.02531)\n",
     "table after item": "- a | b [x](https://a.org)\n|---|---|\n- c\n",
     "table after blank": "- [a](https://a.org)\n\n- a | b\n|---|---|\n",
+    "table under items": "- [a](https://a.org)\n- [b](https://b.org)\n- c | d\n|---|---|\n",
+    "table under many": "".join(f"- [{n}](u{n})\n" for n in range(5)) + "- e | f\n|-|-|\n",
     "setext underline": "- [a](https://a.org)\n---\n- [b](https://b.org)\n",
     "setext indented": "- [a](https://a.org)\n  ===\n",
     "other markers": "- [a](https://a.org)\n* [b](https://b.org)\n+ c\n1. [d](u)\n2) e\n",
