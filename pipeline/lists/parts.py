@@ -45,12 +45,7 @@ _TALK = re.compile(r"slides?\b|\btalks?\b|\blecture|youtube\.com|youtu\.be|vimeo
 _ARXIV_TEXT = re.compile(r"\barXiv:\s?\S+", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d")
 _CHUNK_BREAKS = re.compile(r"\||" + _DASH.pattern)
-_SHORT_LABEL = re.compile(r"[a-z]{2,8}")
-_PREFIX_YEAR = re.compile(r"(?:19|20)\d\d(?:[/-]\d\d)?")
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
-_BY_TAIL = re.compile(r"\bby\s+(.+)$")
-_ENDS_DATED = re.compile(r"\b(?:19|20)\d\d$")
-_DATE = re.compile(r"^(?:19|20)\d\d-\d\d(?:-\d\d)?\b")
 
 
 @dataclass
@@ -85,7 +80,7 @@ def role(seg: Seg, wrapped: bool = False) -> LinkRole:
         wrapped and any(w in COMMENTARY_LINK_TEXT for w in label.split())
     ):
         return "note"
-    if wrapped and (is_venue(seg.text.strip("[] ")) or _SHORT_LABEL.fullmatch(label)):
+    if wrapped and (is_venue(seg.text.strip("[] ")) or re.fullmatch(r"[a-z]{2,8}", label)):
         return "venue"
     return "title"
 
@@ -101,7 +96,7 @@ def clean_title(text: str) -> tuple[str, str | None, int | None]:
     if prefix:
         inner = prefix.group("inner")
         year = year_of(inner)
-        rest = _PREFIX_YEAR.sub(" ", inner).strip(" -/")
+        rest = re.sub(r"(?:19|20)\d\d(?:[/-]\d\d)?", " ", inner).strip(" -/")
         venue = inner.strip() if is_venue(inner) else rest if rest and is_venue(rest) else None
         text = text[prefix.end() :]
     # Both patterns need a bracket or a parenthesis; most titles have none.
@@ -178,12 +173,8 @@ def _roles(segs: list[Seg]) -> list[LinkRole | None]:
         if wrapped and r == "title":
             if is_code_url(seg.href):
                 r = "code"
-            elif (
-                len(seg.text.split()) <= 8
-                and seg.text.strip()[:1].isupper()
-                and _plain_words(segs) >= 4
-            ):
-                r = "venue"
+            elif len(seg.text.split()) <= 8 and seg.text.strip()[:1].isupper():
+                r = "venue" if _plain_words(segs) >= 4 else r
         roles.append(r)
     return roles
 
@@ -291,7 +282,7 @@ def _read_chunk(parts: Parts, chunk: str) -> bool:
             year = year or year_of(last)
     names = ", ".join(pieces)
     if pieces and not looks_like_names(names):
-        tail = _BY_TAIL.search(chunk)
+        tail = re.search(r"\bby\s+(.+)$", chunk)
         if tail and not parts.authors and looks_like_names(tail.group(1)):
             parts.authors, parts.truncated = split_authors(tail.group(1))
         elif parts.authors and not parts.venue and _journal(chunk):
@@ -310,7 +301,7 @@ def _read_chunk(parts: Parts, chunk: str) -> bool:
 
 def _journal(chunk: str) -> bool:
     """A journal written out with its year (`Adv. Theor. Math. Phys. 1998`)."""
-    dated = bool(_ENDS_DATED.search(chunk))
+    dated = bool(re.search(r"\b(?:19|20)\d\d$", chunk))
     return dated and chunk[:1].isupper() and len(chunk) <= 60 and not looks_like_names(chunk)
 
 
@@ -374,7 +365,7 @@ def _sub(parts: Parts, segs: list[Seg]) -> None:
     text = " ".join(text_of(segs).split())
     if not text:
         return
-    if _DATE.match(text):
+    if re.match(r"^(?:19|20)\d\d-\d\d(?:-\d\d)?\b", text):
         year = year_of(text)
         if year and (parts.year is None or year < parts.year):
             parts.year = year

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -115,7 +116,7 @@ class _Walk:
 
     def add(self, block: Block) -> bool:
         """Keep ``block`` as an entry, unless its section holds none (License, Contents)."""
-        if self.section and _NOT_ENTRIES.match(self.section):
+        if self.section and _holds_no_entries(self.section):
             return False
         self.blocks.append(block)
         return True
@@ -192,6 +193,11 @@ class _Walk:
             self.add(block)
 
 
+@lru_cache(maxsize=256)
+def _holds_no_entries(section: str) -> bool:
+    return bool(_NOT_ENTRIES.match(section))
+
+
 def _names(segs: list[Seg]) -> bool:
     """A line of author names, linked to their home pages or not."""
     text = "".join(s.text for s in segs if s.kind in ("text", "link"))
@@ -247,51 +253,51 @@ def iter_blocks(text: str, *, shortcuts: bool = True) -> Iterator[Block]:
                 skip_inline = False
             else:
                 walk.plain_item(run)
-            run = []
-        for token in run:
-            kind = token.type
-            if kind == "heading_open":
-                skip_inline = True
-                walk.last_paragraph = None
-            elif kind == "blockquote_open":
-                quote_depth += 1
-            elif kind == "blockquote_close":
-                quote_depth -= 1
-            elif quote_depth:
-                continue
-            elif kind == "list_item_open":
-                owner = walk.items[-1].block or walk.items[-1].owner if walk.items else None
-                walk.items.append(_Item(None, owner))
-                walk.last_paragraph = None
-            elif kind == "list_item_close":
-                walk.items.pop()
-            elif kind == "thead_open":
-                walk.in_head = True
-            elif kind == "thead_close":
-                walk.in_head = False
-            elif kind == "tr_open":
-                walk.row = []
-                walk.row_line = (token.map[0] + 1) if token.map else 0
-            elif kind == "tr_close":
-                walk.table_row()
-            elif kind in ("th_open", "td_open"):
-                in_cell = True
-            elif kind in ("th_close", "td_close"):
-                in_cell = False
-            elif kind == "inline":
-                if skip_inline:
-                    walk.section = token.content.strip() or None
-                    skip_inline = False
-                elif in_cell:
-                    walk.row.append(inline_segments(md, token))
-                elif walk.items:
-                    first_line = (token.map[0] + 1) if token.map else 0
-                    walk.item_line(first_line, inline_segments(md, token))
-                else:
-                    walk.paragraph(token, inline_segments(md, token))
-            elif kind in ("html_block", "table_open", "hr", "fence", "code_block"):
-                walk.last_paragraph = None
-        run.clear()  # the tokens are read: freed before the entries are made
+        else:
+            for token in run:
+                kind = token.type
+                if kind == "heading_open":
+                    skip_inline = True
+                    walk.last_paragraph = None
+                elif kind == "blockquote_open":
+                    quote_depth += 1
+                elif kind == "blockquote_close":
+                    quote_depth -= 1
+                elif quote_depth:
+                    continue
+                elif kind == "list_item_open":
+                    owner = walk.items[-1].block or walk.items[-1].owner if walk.items else None
+                    walk.items.append(_Item(None, owner))
+                    walk.last_paragraph = None
+                elif kind == "list_item_close":
+                    walk.items.pop()
+                elif kind == "thead_open":
+                    walk.in_head = True
+                elif kind == "thead_close":
+                    walk.in_head = False
+                elif kind == "tr_open":
+                    walk.row = []
+                    walk.row_line = (token.map[0] + 1) if token.map else 0
+                elif kind == "tr_close":
+                    walk.table_row()
+                elif kind in ("th_open", "td_open"):
+                    in_cell = True
+                elif kind in ("th_close", "td_close"):
+                    in_cell = False
+                elif kind == "inline":
+                    if skip_inline:
+                        walk.section = token.content.strip() or None
+                        skip_inline = False
+                    elif in_cell:
+                        walk.row.append(inline_segments(md, token))
+                    elif walk.items:
+                        first_line = (token.map[0] + 1) if token.map else 0
+                        walk.item_line(first_line, inline_segments(md, token))
+                    else:
+                        walk.paragraph(token, inline_segments(md, token))
+                elif kind in ("html_block", "table_open", "hr", "fence", "code_block"):
+                    walk.last_paragraph = None
+            run.clear()  # the tokens are read: freed before the entries are made
         # Between top-level blocks only the last paragraph entry may still grow (by the
         # names on the paragraph after it).
         done = walk.blocks
