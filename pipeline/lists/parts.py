@@ -190,7 +190,7 @@ def _wrapped(segs: list[Seg], at: int) -> bool:
 
 
 def plain(segs: list[Seg]) -> str:
-    return " ".join(s.text for s in segs if s.kind == "text")
+    return " ".join([s.text for s in segs if s.kind == "text"])
 
 
 def _links(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> None:
