@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 # Archives that had old-style identifiers (the subject-class suffix is optional).
@@ -31,15 +32,19 @@ _OLD_LOOSE = r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]{2})?/\d{5,8}"
 _ID_LOOSE = rf"(?:{_NEW_LOOSE}|{_OLD_LOOSE})(?:v\d+)?"
 
 # Where ids stand in the wild: links to arxiv.org, `arXiv:ID` text, the DataCite DOI.
-_FORMS = re.compile(
-    rf"""
+_FORMS_PATTERN = rf"""
     (?<![\w-])  # not part of another host name (myarxiv.org)
     (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/(?P<url>{_ID_LOOSE})
     | 10\.48550/arxiv\.(?P<doi>{_ID_LOOSE})
     | arxiv:\s?(?P<text>{_ID_LOOSE})
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+    """
+_FORMS_FLAGS = re.IGNORECASE | re.VERBOSE
+# The lookahead holds the first letter of every form: a quick way past other text.
+_FORMS = re.compile(rf"(?=[hwea1])(?:{_FORMS_PATTERN})", _FORMS_FLAGS)
+# Every form holds `arxiv` (in the same case-blind sense), at most this far from its start
+# (`https://export.arxiv.org/`): a text without it holds no id, and no id starts earlier.
+_HINT = re.compile("arxiv", re.IGNORECASE)
+_MAX_LEAD = len("https://export.")
 
 _NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d+)(?:v(?P<v>\d+))?")
 _OLD = re.compile(
@@ -95,6 +100,7 @@ def _valid_month(yymm: str) -> bool:
     return 1 <= int(yymm[2:]) <= 12
 
 
+@lru_cache(maxsize=4096)
 def parse_id(raw: str) -> ParsedId:
     """Read one identifier as written, repairing the known mistakes.
 
@@ -118,7 +124,9 @@ def parse_id(raw: str) -> ParsedId:
             return ParsedId(raw, None, error=f"ids of {yymm} have {want} digits after the dot")
         if version is not None and version < 1:
             return ParsedId(raw, None, error="versions start at v1")
-        return ParsedId(raw, ArxivId(f"{yymm}.{num}", version), fix=fix)
+        # As written when nothing was cut: one string for both, kept once per entry.
+        base = text if fix is None and version is None else f"{yymm}.{num}"
+        return ParsedId(raw, ArxivId(base, version), fix=fix)
     if m := _OLD.fullmatch(text):
         archive, yymm, num = m["archive"].lower(), m["yymm"], m["num"]
         version = int(m["v"]) if m["v"] else None
@@ -136,12 +144,21 @@ def parse_id(raw: str) -> ParsedId:
 
 def find_ids(text: str) -> list[FoundId]:
     """Every arXiv id in ``text`` (links, ``arXiv:ID``, the 10.48550 DOI), in order."""
+    return list(found_ids(text))
+
+
+@lru_cache(maxsize=4096)
+def found_ids(text: str) -> tuple[FoundId, ...]:
+    """``find_ids``, remembered: an entry's text and links are searched more than once."""
+    hint = _HINT.search(text)
+    if hint is None:
+        return ()
     found = []
-    for m in _FORMS.finditer(text):
+    for m in _FORMS.finditer(text, max(0, hint.start() - _MAX_LEAD)):
         form: IdForm = "url" if m["url"] else "doi" if m["doi"] else "text"
         raw = m[form]
         found.append(FoundId(parse_id(raw), form, m.start(form), m.end(form)))
-    return found
+    return tuple(found)
 
 
 def is_valid(raw: str) -> bool:

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pipeline.lists.walk import Block, Seg
+from pipeline.lists.inline import Seg
+from pipeline.lists.walk import Block
 from pipeline.lists.words import (
     COMMENTARY_LINK_TEXT,
     GENERIC_LINK_TEXT,
@@ -43,6 +44,8 @@ _DASH = re.compile(r"\s+[-–—]+\s+|^\s*[-–—]+\s+")
 _TALK = re.compile(r"slides?\b|\btalks?\b|\blecture|youtube\.com|youtu\.be|vimeo\.com", re.I)
 _ARXIV_TEXT = re.compile(r"\barXiv:\s?\S+", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d")
+_CHUNK_BREAKS = re.compile(r"\||" + _DASH.pattern)
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
 
 
 @dataclass
@@ -96,11 +99,14 @@ def clean_title(text: str) -> tuple[str, str | None, int | None]:
         rest = re.sub(r"(?:19|20)\d\d(?:[/-]\d\d)?", " ", inner).strip(" -/")
         venue = inner.strip() if is_venue(inner) else rest if rest and is_venue(rest) else None
         text = text[prefix.end() :]
-    paren_year = _TRAILING_YEAR.search(text)
+    # Both patterns need a bracket or a parenthesis; most titles have none.
+    paren_year = _TRAILING_YEAR.search(text) if "(" in text else None
     if paren_year:
         year = year or year_of(paren_year.group())
         text = text[: paren_year.start()]
-    text = _EMPTY_BRACKETS.sub("", text).strip()
+    if "[" in text or "(" in text:
+        text = _EMPTY_BRACKETS.sub("", text)
+    text = text.strip()
     while text.endswith("]") and "[" in text:
         text = text[: text.rindex("[")].rstrip()
     if text.endswith(".") and not text.endswith(".."):
@@ -109,7 +115,7 @@ def clean_title(text: str) -> tuple[str, str | None, int | None]:
 
 
 def text_of(segs: list[Seg]) -> str:
-    return "".join(s.text if s.kind != "sep" else " " for s in segs if s.kind != "code")
+    return "".join([s.text if s.kind != "sep" else " " for s in segs if s.kind != "code"])
 
 
 def parse(block: Block) -> Parts:
@@ -118,10 +124,11 @@ def parse(block: Block) -> Parts:
     segs = block.segs
     roles = _roles(segs)
     _links(parts, segs, roles)
-    title_at = next((i for i, r in enumerate(roles) if r == "title"), None)
+    title_at = roles.index("title") if "title" in roles else None
     plain_before = text_of(segs[:title_at]) if title_at is not None else ""
-    tags = TAG.findall(text_of(segs))
-    parts.tags = tuple(t.strip() for t in tags)
+    all_text = text_of(segs)
+    if "【" in all_text:
+        parts.tags = tuple(t.strip() for t in TAG.findall(all_text))
     for i, r in enumerate(roles):
         if r == "venue" and parts.venue is None:
             parts.venue = segs[i].text.strip("[] ")
@@ -130,7 +137,7 @@ def parse(block: Block) -> Parts:
         parts.title, venue, year = clean_title(title_seg.text)
         parts.venue = parts.venue or venue
         parts.year = year
-        before = TAG.sub("", plain_before)
+        before = TAG.sub("", plain_before) if "【" in plain_before else plain_before
         before = _PREFIX.sub("", before.strip().rstrip("["))
         if looks_like_names(before, loose=True):
             parts.authors, parts.truncated = split_authors(before)
@@ -140,7 +147,8 @@ def parse(block: Block) -> Parts:
     for sub in block.subs:
         _sub(parts, sub)
     # As written, spaces included: `refine` takes the title from it.
-    parts.text = " | ".join(t for t in (text_of(x).strip() for x in [segs, *block.subs]) if t)
+    texts = [all_text.strip(), *(text_of(x).strip() for x in block.subs)]
+    parts.text = " | ".join([t for t in texts if t])
     parts.plain = plain(segs)
     parts.kind = _kind(parts, segs, roles)
     if parts.kind != "paper":
@@ -156,7 +164,6 @@ def parse(block: Block) -> Parts:
 def _roles(segs: list[Seg]) -> list[LinkRole | None]:
     """The role of every link; a bracketed link beside a plain-text title is its venue."""
     roles: list[LinkRole | None] = []
-    words = len(text_of([s for s in segs if s.kind == "text" and not s.strong]).split())
     for i, seg in enumerate(segs):
         if seg.kind != "link":
             roles.append(None)
@@ -166,10 +173,14 @@ def _roles(segs: list[Seg]) -> list[LinkRole | None]:
         if wrapped and r == "title":
             if is_code_url(seg.href):
                 r = "code"
-            elif words >= 4 and len(seg.text.split()) <= 8 and seg.text.strip()[:1].isupper():
-                r = "venue"
+            elif len(seg.text.split()) <= 8 and seg.text.strip()[:1].isupper():
+                r = "venue" if _plain_words(segs) >= 4 else r
         roles.append(r)
     return roles
+
+
+def _plain_words(segs: list[Seg]) -> int:
+    return len(text_of([s for s in segs if s.kind == "text" and not s.strong]).split())
 
 
 def _wrapped(segs: list[Seg], at: int) -> bool:
@@ -179,7 +190,7 @@ def _wrapped(segs: list[Seg], at: int) -> bool:
 
 
 def plain(segs: list[Seg]) -> str:
-    return " ".join(s.text for s in segs if s.kind == "text")
+    return " ".join([s.text for s in segs if s.kind == "text"])
 
 
 def _links(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> None:
@@ -209,9 +220,9 @@ def _links(parts: Parts, segs: list[Seg], roles: list[LinkRole | None]) -> None:
 def _after(parts: Parts, segs: list[Seg]) -> None:
     """Authors, venue and year written after the title: `by A, B, 2022 - note`, `. NIPS 2015.`"""
     text = " ".join(
-        (s.text if s.kind == "text" else " | ") for s in segs if s.kind in ("text", "sep", "link")
+        [(s.text if s.kind == "text" else " | ") for s in segs if s.kind in ("text", "sep", "link")]
     )
-    italic = " ".join(s.text for s in segs if s.kind == "text" and s.emphasis).strip()
+    italic = " ".join([s.text for s in segs if s.kind == "text" and s.emphasis]).strip()
     if italic and looks_like_names(italic):
         if not parts.authors:
             parts.authors, parts.truncated = split_authors(italic)
@@ -235,12 +246,16 @@ def _after(parts: Parts, segs: list[Seg]) -> None:
 
 def _chunks(text: str) -> list[str]:
     """The pieces of the text after a title, in order: split at brackets, dashes, parens."""
-    text = _ARXIV_TEXT.sub(" ", text)
-    text = TAG.sub(" ", text)
-    text = _BRACKETS.sub(" | ", text)
+    # Each pattern needs its colon or bracket: skipped when the text has none.
+    if ":" in text:
+        text = _ARXIV_TEXT.sub(" ", text)
+    if "【" in text:
+        text = TAG.sub(" ", text)
+    if "[" in text:
+        text = _BRACKETS.sub(" | ", text)
     text = text.replace("(", " | ").replace(")", " | ")
     chunks = []
-    for piece in re.split(r"\||" + _DASH.pattern, text):
+    for piece in _CHUNK_BREAKS.split(text):
         piece = piece.strip(" .,;:[]")
         if piece:
             chunks.append(piece)
@@ -253,7 +268,7 @@ def _read_chunk(parts: Parts, chunk: str) -> bool:
     if dated:
         parts.year = parts.year or year_of(chunk)
         return True
-    by = re.match(r"^by\s+", chunk, flags=re.IGNORECASE)
+    by = _BY.match(chunk)
     if by:
         chunk = chunk[by.end() :]
     pieces = [p.strip() for p in chunk.split(",") if p.strip()]

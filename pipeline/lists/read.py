@@ -12,12 +12,13 @@ import codecs
 import os
 import re
 import stat
+from functools import lru_cache
 from pathlib import Path
 
-from pipeline.ids import FoundId, find_ids
+from pipeline.ids import FoundId, found_ids
 from pipeline.lists.parts import Parts, parse
 from pipeline.lists.table import parse_row
-from pipeline.lists.walk import TooDeep, blocks
+from pipeline.lists.walk import TooDeep, iter_blocks
 from pipeline.lists.words import split_authors
 from pipeline.records import DEFECTS, Entry, EntryKind, IdSource
 
@@ -42,7 +43,7 @@ MAX_LIST_BYTES = 64 * 1024 * 1024
 MAX_LINE_CHARS = 1024 * 1024
 
 _UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_TITLE_KEY = re.compile(r"[^\w]+")
+_TITLE_WORD = re.compile(r"\w+")
 
 
 class ListError(Exception):
@@ -115,31 +116,28 @@ def extract_entries(text: str, list_file: str) -> list[Entry]:
     than the parser follows): a shorter list would drop papers silently.
     """
     _check_lines(text, list_file)
+    entries: list[Entry] = []
+    seen_ids: set[str] = set()
+    seen_titles: set[str] = set()
     try:
-        found = blocks(text)
+        # Block by block: a block is freed once its entry is made.
+        for block in iter_blocks(text):
+            parts = parse_row(block) if block.cells is not None else parse(block)
+            entry = _entry(list_file, block.line, block.section, parts, block.defects)
+            if entry.kind == "paper":
+                keys = _title_key(entry.title)
+                dup = (entry.arxiv_id in seen_ids) or (keys is not None and keys in seen_titles)
+                if entry.arxiv_id:
+                    seen_ids.add(entry.arxiv_id)
+                if keys is not None:
+                    seen_titles.add(keys)
+                if dup:
+                    entry = _with_defect(entry, "duplicate")
+            entries.append(entry)
     except TooDeep as err:
         raise ListError(
             f"{list_file}: line {err.line} nests lists or quotes too deeply to be read"
         ) from err
-    entries: list[Entry] = []
-    seen_ids: set[str] = set()
-    seen_titles: set[str] = set()
-    # Taken from the end of the reversed list: each block is freed once its entry is made.
-    found.reverse()
-    while found:
-        block = found.pop()
-        parts = parse_row(block) if block.cells is not None else parse(block)
-        entry = _entry(list_file, block.line, block.section, parts, block.defects)
-        if entry.kind == "paper":
-            keys = _title_key(entry.title)
-            dup = (entry.arxiv_id in seen_ids) or (keys is not None and keys in seen_titles)
-            if entry.arxiv_id:
-                seen_ids.add(entry.arxiv_id)
-            if keys is not None:
-                seen_titles.add(keys)
-            if dup:
-                entry = _with_defect(entry, "duplicate")
-        entries.append(entry)
     return entries
 
 
@@ -163,7 +161,7 @@ def _title_key(title: str | None) -> str | None:
     if not title:
         return None
     # Singular and plural are one title (`Network` / `Networks`): a re-citation.
-    words = [w.removesuffix("s") for w in _TITLE_KEY.sub(" ", title.lower()).split()]
+    words = [w.removesuffix("s") for w in _TITLE_WORD.findall(title.lower())]
     key = " ".join(words)
     return key if len(key) >= 8 else None
 
@@ -182,12 +180,12 @@ def _entry(
     all_ids: list[FoundId] = []
     # The entry's own link wins; an id in another link (`[arXiv:ID](...)`) or in the text
     # is an id the text names.
-    in_href = {href: find_ids(href) for href in parts.hrefs}
-    if parts.url and (in_url := in_href.get(parts.url) or find_ids(parts.url)):
+    in_href = {href: found_ids(href) for href in parts.hrefs}
+    if parts.url and (in_url := in_href.get(parts.url) or found_ids(parts.url)):
         found, source = in_url[0], "link"
     for href in parts.hrefs:
         all_ids.extend(in_href[href])
-    all_ids.extend(find_ids(parts.plain))
+    all_ids.extend(found_ids(parts.plain))
     if found is None and all_ids:
         found, source = all_ids[0], "text"
     arxiv_id = found.parsed.id.base if found and found.parsed.id else None
@@ -206,7 +204,7 @@ def _entry(
         list_file=list_file,
         line=line,
         section=section,
-        tags=parts.tags,
+        tags=_shared_tags(parts.tags),
         title=parts.title,
         authors=parts.authors,
         authors_truncated=parts.truncated,
@@ -217,13 +215,24 @@ def _entry(
         id_error=found.parsed.error if found else None,
         id_source=source,
         kind=kind,
-        venue=parts.venue,
+        venue=_shared_text(parts.venue),
         year=parts.year,
         code_urls=tuple(parts.code_urls),
         defects=tuple(marks),
         other_ids=tuple(others) if arxiv_id else (),
         text=parts.text,
     )
+
+
+# Tags and venues repeat across a list: its entries keep one copy of each.
+@lru_cache(maxsize=1024)
+def _shared_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    return tags
+
+
+@lru_cache(maxsize=1024)
+def _shared_text(text: str | None) -> str | None:
+    return text
 
 
 def read_entries(path: Path) -> tuple[str, list[Entry]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from pipeline.lists.inline import Seg
 from pipeline.lists.parts import Parts, clean_title, parse, plain, text_of
-from pipeline.lists.walk import Block, Seg
+from pipeline.lists.walk import Block
 from pipeline.lists.words import split_authors, year_of
 
 

@@ -12,22 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import lru_cache
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
-from markdown_it.rules_core import StateCore
-from markdown_it.rules_core import block as core_block
-from markdown_it.rules_core import normalize as core_normalize
 from markdown_it.token import Token
 
-from pipeline.ids import find_ids
+from pipeline.ids import found_ids
+from pipeline.lists.inline import Seg as Seg
+from pipeline.lists.markdown import Item, inline_segments, parser, runs, top_level
+from pipeline.lists.markdown import TooDeep as TooDeep
 from pipeline.lists.words import looks_like_names
-
-SegKind = Literal["text", "link", "code", "sep"]
-
-# Deeper than any list a person writes; deeper input is refused rather than cut short.
-MAX_NESTING = 60
 
 # Links to other files of the repository (`LICENSE`, `notes/x.md`) and anchors cite nothing.
 _ABSOLUTE = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
@@ -36,28 +29,12 @@ _NOT_ENTRIES = re.compile(
     r"^\W*(?:licen[cs]e|contribut\w*|acknowledg\w*|(?:table of )?contents|citation|contact)\b",
     re.IGNORECASE,
 )
-_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # A line that GitHub shows as text because the marker lacks its space: `-[Title](url)`.
 _NO_SPACE_MARKER = re.compile(r"^[-*+](?=\[|\*\*|__)")
 
-
-class TooDeep(Exception):
-    """The list nests deeper than the parser follows; the rest would be lost."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self.line = line
-
-
-@dataclass(frozen=True)
-class Seg:
-    """One piece of an entry's inline text: plain text, a link, a code span or a break."""
-
-    kind: SegKind
-    text: str
-    href: str = ""
-    strong: bool = False
-    emphasis: bool = False
+# The parser and the block-by-block reading, under the names the tests know.
+_markdown = parser
+_top_level = top_level
 
 
 @dataclass
@@ -80,118 +57,9 @@ def _cites(segs: list[Seg]) -> bool:
     for seg in segs:
         if seg.kind == "link" and (_ABSOLUTE.match(seg.href) or not seg.href.strip()):
             return True
-        if seg.kind == "text" and find_ids(seg.text):
+        if seg.kind == "text" and found_ids(seg.text):
             return True
     return False
-
-
-def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark").enable("table")
-    md.options["maxNesting"] = MAX_NESTING
-    # Keep hrefs as written (the list's own text), and skip the percent-encoding work
-    # that is a sixth of the parsing time of a long list.
-    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
-    tokenize = md.block.tokenize
-
-    def guarded(state: StateBlock, start: int, end: int) -> None:
-        # markdown-it drops everything after a block nested deeper than maxNesting.
-        if state.level >= MAX_NESTING:
-            line = state.skipEmptyLines(start)
-            if line < end and state.sCount[line] >= state.blkIndent:
-                raise TooDeep(line + 1)
-        tokenize(state, start, end)
-
-    md.block.tokenize = guarded  # type: ignore[method-assign,assignment]
-    return md
-
-
-def _top_level(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
-    """The tokens of ``text`` as ``md.parse`` makes them, one top-level block at a time.
-
-    ``md.parse`` holds every token of the file at once, about forty bytes for each byte of
-    Markdown; a block at a time, memory follows the largest block instead. The loop is
-    markdown-it's own (``ParserBlock.tokenize``) at the top level, followed by the core
-    rules after ``block`` (inline parsing) on each block's tokens. A link reference
-    definition (`[label]: url`) serves links before it too, so a file that may hold one
-    is parsed whole.
-    """
-    core = StateCore(text, md, {})
-    core_normalize(core)
-    src = core.src
-    if "]:" in src:
-        yield md.parse(text)
-        return
-    if not src:
-        return
-    after_block = [r for r in md.core.ruler.getRules("") if r not in (core_normalize, core_block)]
-    state = StateBlock(src, md, core.env, [])
-    rules = md.block.ruler.getRules("")
-    line, end = state.line, state.lineMax
-    has_empty_lines = False
-    while line < end:
-        # At the top level the block indent is 0 and the nesting level 0: markdown-it's
-        # checks of both never stop this loop.
-        state.line = line = state.skipEmptyLines(line)
-        if line >= end:
-            break
-        if not any(rule(state, line, end, False) for rule in rules):
-            raise RuntimeError("no Markdown block rule matched")
-        state.tight = not has_empty_lines
-        line = state.line
-        if line - 1 < end and state.isEmpty(line - 1):
-            has_empty_lines = True
-        if line < end and state.isEmpty(line):
-            has_empty_lines = True
-            line += 1
-            state.line = line
-        done = StateCore(src, md, core.env, state.tokens)
-        state.tokens = []
-        for rule in after_block:
-            rule(done)
-        yield done.tokens
-
-
-def segments(token: Token) -> list[Seg]:
-    """The inline children of ``token`` as segments, links with their plain text."""
-    out: list[Seg] = []
-    strong = emphasis = 0
-    link: list[str] | None = None
-    href = ""
-    for child in token.children or []:
-        kind = child.type
-        if kind == "text" or (kind == "html_inline" and link is not None):
-            if link is not None:
-                link.append(child.content)
-            else:
-                out.append(Seg("text", child.content, "", strong > 0, emphasis > 0))
-        elif kind == "code_inline":
-            if link is not None:
-                link.append(child.content)
-            else:
-                out.append(Seg("code", child.content, "", strong > 0))
-        elif kind in ("softbreak", "hardbreak"):
-            if link is not None:
-                link.append(" ")
-            else:
-                out.append(Seg("sep", "\n" if kind == "softbreak" else " "))
-        elif kind == "html_inline":
-            if _BREAK_TAG.fullmatch(child.content.strip()):
-                out.append(Seg("sep", " "))
-        elif kind == "strong_open":
-            strong += 1
-        elif kind == "strong_close":
-            strong -= 1
-        elif kind == "em_open":
-            emphasis += 1
-        elif kind == "em_close":
-            emphasis -= 1
-        elif kind == "link_open":
-            link, href = [], str(child.attrs.get("href", ""))
-        elif kind == "link_close" and link is not None:
-            out.append(Seg("link", "".join(link), href, strong > 0))
-            link = None
-    return out
 
 
 def _lines(segs: list[Seg]) -> list[list[Seg]]:
@@ -248,15 +116,14 @@ class _Walk:
 
     def add(self, block: Block) -> bool:
         """Keep ``block`` as an entry, unless its section holds none (License, Contents)."""
-        if self.section and _NOT_ENTRIES.match(self.section):
+        if self.section and _holds_no_entries(self.section):
             return False
         self.blocks.append(block)
         return True
 
-    def item_line(self, token: Token, segs: list[Seg]) -> None:
+    def item_line(self, first_line: int, segs: list[Seg]) -> None:
         item = self.items[-1]
         owner = self.items[-2].owner if len(self.items) > 1 else None
-        first_line = (token.map[0] + 1) if token.map else 0
         lines = _lines(segs)
         if not item.first:
             target = item.block or item.owner
@@ -270,13 +137,22 @@ class _Walk:
             item.owner = owner
             return
         block = Block(first_line, self.section, lines[0])
-        if not _cites(lines[0]):
+        cites = _cites(lines[0])
+        if not cites and len(lines) > 1:
             # Names on the first line, the linked title on the next: one entry.
             block.segs = [seg for line in lines for seg in (Seg("sep", " "), *line)][1:]
             lines = lines[:1]
-        if block.links() and not _prose(block.segs) and self.add(block):
+            cites = block.links()
+        if cites and not _prose(block.segs) and self.add(block):
             item.block = item.owner = block
         self._folded(lines[1:], first_line, item.block)
+
+    def plain_item(self, item: Item) -> None:
+        """A one-line top-level item: what an item with a single line of text makes."""
+        self.last_paragraph = None
+        segs = item.segs
+        if _cites(segs) and not _prose(segs):
+            self.add(Block(item.line + 1, self.section, segs))
 
     def _folded(self, lines: list[list[Seg]], first_line: int, block: Block | None) -> None:
         for n, line in enumerate(lines, 1):
@@ -317,6 +193,11 @@ class _Walk:
             self.add(block)
 
 
+@lru_cache(maxsize=256)
+def _holds_no_entries(section: str) -> bool:
+    return bool(_NOT_ENTRIES.match(section))
+
+
 def _names(segs: list[Seg]) -> bool:
     """A line of author names, linked to their home pages or not."""
     text = "".join(s.text for s in segs if s.kind in ("text", "link"))
@@ -340,61 +221,86 @@ def _bracketed(segs: list[Seg], at: int) -> bool:
 
 
 def _names_an_arxiv_id(segs: list[Seg]) -> bool:
-    return any(find_ids(s.href if s.kind == "link" else s.text) for s in segs if s.kind != "code")
+    return any(found_ids(s.href if s.kind == "link" else s.text) for s in segs if s.kind != "code")
 
 
 def _cites_a_paper_link(segs: list[Seg]) -> bool:
     return _names_an_arxiv_id(segs)
 
 
-def blocks(text: str) -> list[Block]:
+def blocks(text: str, *, shortcuts: bool = True) -> list[Block]:
     """Every block of ``text`` that may be an entry, in the order of the file.
 
+    ``shortcuts=False`` reads every block with markdown-it (the reference reading).
     Raises TooDeep when the Markdown nests deeper than the parser follows.
     """
+    return list(iter_blocks(text, shortcuts=shortcuts))
+
+
+def iter_blocks(text: str, *, shortcuts: bool = True) -> Iterator[Block]:
+    """``blocks``, each yielded once nothing later in the file can add to it."""
+    md = _markdown()
     walk = _Walk()
     quote_depth = 0
     skip_inline = in_cell = False
-    for token in (t for run in _top_level(_markdown(), text) for t in run):
-        kind = token.type
-        if kind == "heading_open":
-            skip_inline = True
-            walk.last_paragraph = None
-        elif kind == "blockquote_open":
-            quote_depth += 1
-        elif kind == "blockquote_close":
-            quote_depth -= 1
-        elif quote_depth:
-            continue
-        elif kind == "list_item_open":
-            owner = walk.items[-1].block or walk.items[-1].owner if walk.items else None
-            walk.items.append(_Item(None, owner))
-            walk.last_paragraph = None
-        elif kind == "list_item_close":
-            walk.items.pop()
-        elif kind == "thead_open":
-            walk.in_head = True
-        elif kind == "thead_close":
-            walk.in_head = False
-        elif kind == "tr_open":
-            walk.row = []
-            walk.row_line = (token.map[0] + 1) if token.map else 0
-        elif kind == "tr_close":
-            walk.table_row()
-        elif kind in ("th_open", "td_open"):
-            in_cell = True
-        elif kind in ("th_close", "td_close"):
-            in_cell = False
-        elif kind == "inline":
+    for run in runs(md, text) if shortcuts else top_level(md, text):
+        if isinstance(run, Item):
             if skip_inline:
-                walk.section = token.content.strip() or None
+                # The title of a heading in a quote is skipped, and the next line read
+                # names the section instead (as for an item read by markdown-it).
+                walk.last_paragraph = None
+                walk.section = run.content.strip() or None
                 skip_inline = False
-            elif in_cell:
-                walk.row.append(segments(token))
-            elif walk.items:
-                walk.item_line(token, segments(token))
             else:
-                walk.paragraph(token, segments(token))
-        elif kind in ("html_block", "table_open", "hr", "fence", "code_block"):
-            walk.last_paragraph = None
-    return walk.blocks
+                walk.plain_item(run)
+        else:
+            for token in run:
+                kind = token.type
+                if kind == "heading_open":
+                    skip_inline = True
+                    walk.last_paragraph = None
+                elif kind == "blockquote_open":
+                    quote_depth += 1
+                elif kind == "blockquote_close":
+                    quote_depth -= 1
+                elif quote_depth:
+                    continue
+                elif kind == "list_item_open":
+                    owner = walk.items[-1].block or walk.items[-1].owner if walk.items else None
+                    walk.items.append(_Item(None, owner))
+                    walk.last_paragraph = None
+                elif kind == "list_item_close":
+                    walk.items.pop()
+                elif kind == "thead_open":
+                    walk.in_head = True
+                elif kind == "thead_close":
+                    walk.in_head = False
+                elif kind == "tr_open":
+                    walk.row = []
+                    walk.row_line = (token.map[0] + 1) if token.map else 0
+                elif kind == "tr_close":
+                    walk.table_row()
+                elif kind in ("th_open", "td_open"):
+                    in_cell = True
+                elif kind in ("th_close", "td_close"):
+                    in_cell = False
+                elif kind == "inline":
+                    if skip_inline:
+                        walk.section = token.content.strip() or None
+                        skip_inline = False
+                    elif in_cell:
+                        walk.row.append(inline_segments(md, token))
+                    elif walk.items:
+                        first_line = (token.map[0] + 1) if token.map else 0
+                        walk.item_line(first_line, inline_segments(md, token))
+                    else:
+                        walk.paragraph(token, inline_segments(md, token))
+                elif kind in ("html_block", "table_open", "hr", "fence", "code_block"):
+                    walk.last_paragraph = None
+            run.clear()  # the tokens are read: freed before the entries are made
+        # Between top-level blocks only the last paragraph entry may still grow (by the
+        # names on the paragraph after it).
+        done = walk.blocks
+        walk.blocks = [done.pop()] if done and done[-1] is walk.last_paragraph else []
+        yield from done
+    yield from walk.blocks

@@ -8,12 +8,22 @@ around it; names are short runs of capitalised words, initials and particles.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
 _ELLIPSIS = re.compile(r",?\s*(?:\.\.\.|…)\.?\s*$")
-_AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+# The lookahead (a separator starts with a space or its first letter) only skips ahead.
+_AUTHOR_SEPARATORS = re.compile(r"(?=[\s,;&a])\s*(?:,|;|\band\b|&)\s*")
 _NOTE_MARKS = re.compile(r"\(\s*\\?\*[^)]*\)|\\?\*|†|‡")
+# How `urlsplit` reads a URL with a scheme, in printable ASCII without spaces or brackets
+# (brackets mean an IPv6 host, which it checks).
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?://(?P<netloc>[^/?#]*))?(?P<path>[^?#]*)")
+_NOT_PLAIN_URL = re.compile(r"[ \[\]]")
+_CODE_WORD = re.compile(r"[^\s&/,+]+")
+_YEAR_ALONE = re.compile(r"\(?((?:19[5-9]|20[0-4])\d)\)?")
+_SHORT_YEAR_SUFFIX = re.compile(r"'\d\d$")
+_VENUE_NUMBER = re.compile(r"'?\d{2,4}(?:'s)?")
 
 YEAR = re.compile(r"(?<![\d.])((?:19[5-9]|20[0-4])\d)(?![\d.])")
 _SHORT_YEAR = re.compile(r"^'(\d\d)$|^[A-Za-z]+'(\d\d)$")
@@ -79,67 +89,93 @@ def words_of(text: str) -> str:
     return text.strip().strip("[]`*_ .:").lower()
 
 
+@lru_cache(maxsize=1024)
+def _netloc_path(url: str) -> tuple[str, str]:
+    """The netloc and path of ``url`` in lower case; ValueError as ``urlsplit`` raises it.
+
+    Remembered: an entry asks about its links several times.
+    """
+    url = url.strip()
+    if url.isascii() and url.isprintable() and not _NOT_PLAIN_URL.search(url):
+        plain = _PLAIN_URL.match(url)
+        if plain:
+            return (plain["netloc"] or "").lower(), plain["path"].lower()
+    split = urlsplit(url)
+    return split.netloc.lower(), split.path.lower()
+
+
 def host(url: str) -> str:
     try:
-        netloc = urlsplit(url.strip()).netloc.lower()
+        netloc = _netloc_path(url)[0]
     except ValueError:
         return ""
     return netloc.removeprefix("www.")
 
 
-def _on(url: str, hosts: tuple[str, ...]) -> bool:
-    name = host(url)
+@lru_cache(maxsize=1024)
+def _under(name: str, hosts: tuple[str, ...]) -> bool:
     return any(name == h or name.endswith("." + h) for h in hosts)
+
+
+def _on(url: str, hosts: tuple[str, ...]) -> bool:
+    return _under(host(url), hosts)
 
 
 def is_code_url(url: str) -> bool:
     """A repository on a code host (not a PDF that happens to be stored there)."""
-    path = urlsplit(url.strip()).path.lower() if url else ""
+    path = _netloc_path(url)[1] if url else ""
     return _on(url, _CODE_HOSTS) and not path.endswith(".pdf")
 
 
 def is_paper_url(url: str) -> bool:
-    path = urlsplit(url.strip()).path.lower() if url else ""
+    path = _netloc_path(url)[1] if url else ""
     return _on(url, _PAPER_HOSTS) or path.endswith(".pdf") or "/pdf" in path
 
 
 def is_code_link(text: str, url: str) -> bool:
-    label = words_of(text)
-    words = [w for w in re.split(r"[\s&/,+]+", label) if w and w != "and"]
-    if words and all(w in CODE_LINK_TEXT for w in words):
-        return not is_paper_url(url) or is_code_url(url)
-    return False
+    # Every word of the label (`and` aside) is a code word; most labels fail at the first.
+    code = False
+    for found in _CODE_WORD.finditer(words_of(text)):
+        word = found.group()
+        if word != "and":
+            if word not in CODE_LINK_TEXT:
+                return False
+            code = True
+    return code and (not is_paper_url(url) or is_code_url(url))
 
 
 def is_year(text: str) -> bool:
-    return bool(re.fullmatch(r"\(?((?:19[5-9]|20[0-4])\d)\)?", text.strip()))
+    return bool(_YEAR_ALONE.fullmatch(text.strip()))
 
 
+@lru_cache(maxsize=1024)
 def year_of(text: str) -> int | None:
     """The earliest year ``text`` states (`2015`, `2019/04`, `ICML'17`), if any."""
     years = [int(y) for y in YEAR.findall(text)]
-    for token in text.split():
+    # A short year (`'17`) has its apostrophe.
+    for token in text.split() if "'" in text else ():
         short = _SHORT_YEAR.match(token.strip(".,;()[]"))
         if short:
             years.append(2000 + int(short.group(1) or short.group(2)))
     return min(years) if years else None
 
 
+@lru_cache(maxsize=1024)
 def is_venue(text: str) -> bool:
     """``CVPR``, ``NIPS 2015``, ``ICML'17``, ``arXiv '18``, ``NIPS 2011's workshop``..."""
     tokens = text.strip().strip(".,").split()
     if not tokens or len(tokens) > 5:
         return False
-    head = re.sub(r"'\d\d$", "", tokens[0])
+    head = _SHORT_YEAR_SUFFIX.sub("", tokens[0]) if "'" in tokens[0] else tokens[0]
     key = head.lower()
     if not (key in _NAMED_VENUES or (_ACRONYM.match(head) and len(head) <= 10)):
         return False
-    dated = any(re.fullmatch(r"'?\d{2,4}(?:'s)?", t.strip("()")) for t in tokens[1:])
+    dated = any(_VENUE_NUMBER.fullmatch(t.strip("()")) for t in tokens[1:])
     for token in tokens[1:]:
         t = token.strip("()").lower()
         if not (
             t in _VENUE_WORDS
-            or re.fullmatch(r"'?\d{2,4}(?:'s)?", t)
+            or _VENUE_NUMBER.fullmatch(t)
             or (token.isupper() and len(token) <= 10)
             or (dated and token[:1].isupper())
         ):
@@ -149,7 +185,7 @@ def is_venue(text: str) -> bool:
 
 def _is_name(piece: str, loose: bool) -> bool:
     words = piece.split()
-    if not 1 <= len(words) <= 6 or any(ch.isdigit() for ch in piece):
+    if not 1 <= len(words) <= 6 or any(map(str.isdigit, piece)):
         return False
     for word in words:
         bare = word.strip(".-'’")
@@ -162,9 +198,30 @@ def _is_name(piece: str, loose: bool) -> bool:
     return True
 
 
+@lru_cache(maxsize=256)
 def clean_names(text: str) -> str:
     """Names without footnote marks (`Liu*`, `\\*`) or an `(* Equal contribution)` note."""
-    return " ".join(_NOTE_MARKS.sub("", text).split())
+    if "*" in text or "†" in text or "‡" in text:
+        text = _NOTE_MARKS.sub("", text)
+    return " ".join(text.split())
+
+
+def _without_truncation(text: str) -> str:
+    """``text`` without `et al.` and a closing ellipsis."""
+    # Each pattern needs its letters or dots: most names have neither.
+    if "et" in text.lower():
+        text = _ET_AL.sub("", text)
+    if "..." in text or "…" in text:
+        text = _ELLIPSIS.sub("", text)
+    return text
+
+
+def _truncated(text: str) -> bool:
+    """Whether ``text`` has `et al.` or ends in an ellipsis."""
+    return bool(
+        ("et" in text.lower() and _ET_AL.search(text))
+        or (("..." in text or "…" in text) and _ELLIPSIS.search(text))
+    )
 
 
 def looks_like_names(text: str, loose: bool = False) -> bool:
@@ -176,18 +233,25 @@ def looks_like_names(text: str, loose: bool = False) -> bool:
     text = clean_names(text).strip()
     if not text or len(text) > 1000 or text.endswith(":"):
         return False
-    text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(".,").strip()
+    text = _without_truncation(text).strip().rstrip(".,").strip()
     if not text:
         return False
-    pieces = [p for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
+    pieces = [p for p in _separated(text) if p.strip()]
     if len(pieces) == 1 and len(pieces[0].split()) > 4:
+        return False
+    if not all(_is_name(p, loose) for p in pieces):
         return False
     if loose:
         words = text.split()
-        capitalised = sum(1 for w in words if w[:1].isupper())
-        if capitalised < 0.75 * len(words):
-            return False
-    return all(_is_name(p, loose) for p in pieces)
+        capitalised = len([w for w in words if w[:1].isupper()])
+        return capitalised >= 0.75 * len(words)
+    return True
+
+
+@lru_cache(maxsize=256)
+def _separated(text: str) -> tuple[str, ...]:
+    """``text`` split at its author separators; names are split twice, to test and to take."""
+    return tuple(_AUTHOR_SEPARATORS.split(text))
 
 
 def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
@@ -197,11 +261,11 @@ def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
     the inverted ``Last, First, Last, First`` form (every piece one word, an even count).
     """
     text = clean_names(text).strip().rstrip(":").strip()
-    truncated = bool(_ET_AL.search(text) or _ELLIPSIS.search(text))
-    text = _ELLIPSIS.sub("", _ET_AL.sub("", text)).strip().rstrip(",.").strip()
+    truncated = _truncated(text)
+    text = _without_truncation(text).strip().rstrip(",.").strip()
     if not text:
         return (), truncated
-    pieces = [p.strip() for p in _AUTHOR_SEPARATORS.split(text) if p.strip()]
+    pieces = [p.strip() for p in _separated(text) if p.strip()]
     single_words = all(" " not in p for p in pieces)
     inverted = all(len(p) > 1 and not p.isupper() for p in pieces[1::2])
     if single_words and inverted and len(pieces) >= 2 and len(pieces) % 2 == 0 and "," in text:
