@@ -145,6 +145,12 @@ def _without_not_names(piece: str) -> str:
     return piece
 
 
+def _truncated(text: str) -> bool:
+    """Whether ``text`` says its names go on (`et al.`, an ellipsis); the pattern is tried
+    only on text with the characters a match needs."""
+    return ("..." in text or "…" in text or "et" in text.lower()) and bool(_TRUNCATED.search(text))
+
+
 def _same_title(title: str | None, on_arxiv: str) -> bool:
     words = " ".join(_plain(title or "").split())
     if not words:
@@ -182,7 +188,7 @@ def refine(entry: Entry, papers: Mapping[str, Paper]) -> Entry:
     if not (authors and share_a_surname(authors, paper.authors)):
         names = _names_in(rest, paper.authors)
         if names:
-            authors, truncated = tuple(names), bool(_TRUNCATED.search(rest))
+            authors, truncated = tuple(names), _truncated(rest)
         elif title and title != entry.title:
             # Words the reader took for names that are part of the title are not names.
             authors = tuple(a for a in authors if a not in title)

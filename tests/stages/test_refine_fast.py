@@ -13,6 +13,7 @@ from pipeline.stages.refine import (
     _names_in,
     _plain,
     _same_title,
+    _truncated,
     _without_not_names,
 )
 
@@ -57,6 +58,7 @@ def test_the_fast_patterns_match_what_the_plain_patterns_match() -> None:
         assert _SEPARATORS.split(text) == _SEPARATORS_PLAIN.split(text), text
         found, plain = _TRUNCATED.search(text), _TRUNCATED_PLAIN.search(text)
         assert (found and found.span()) == (plain and plain.span()), text
+        assert _truncated(text) is (plain is not None), text
 
 
 def test_names_are_found_exactly_by_likeness_or_by_surname_and_initial() -> None:
