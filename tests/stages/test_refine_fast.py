@@ -5,13 +5,16 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+from dataclasses import replace
 
+from pipeline.lists.read import extract_entries
 from pipeline.stages.refine import (
     _NOT_NAME,
     _SEPARATORS,
     _TRUNCATED,
     _names_in,
     _plain,
+    _read_as,
     _same_title,
     _truncated,
     _without_not_names,
@@ -80,3 +83,16 @@ def test_same_title_by_equality_and_by_similarity() -> None:
     assert not _same_title("Deep Compression", "Learning both Weights and Connections")
     assert not _same_title(None, "Deep Compression")
     assert not _same_title("...", "...")
+
+
+def test_reading_an_entry_anew_replaces_its_title_and_names_only() -> None:
+    [entry] = extract_entries(
+        "## Part\n\n- 【Tag】A. Author, B. Author .[A Title](https://arxiv.org/abs/1506.02626) "
+        "[code](https://github.com/a/b) CVPR 2016\n",
+        "t.md",
+    )
+    read = _read_as(entry, "Another Title", ("C. Author",), True)
+    assert read == replace(
+        entry, title="Another Title", authors=("C. Author",), authors_truncated=True
+    )
+    assert entry.title == "A Title"  # the input is untouched
