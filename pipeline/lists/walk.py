@@ -245,26 +245,19 @@ def iter_blocks(text: str, *, shortcuts: bool = True) -> Iterator[Block]:
     skip_inline = in_cell = False
     for run in runs(md, text) if shortcuts else top_level(md, text):
         if isinstance(run, Item):
-            if skip_inline:
-                # The title of a heading in a quote is skipped, and the next line read
-                # names the section instead (as for an item read by markdown-it).
-                walk.last_paragraph = None
-                walk.section = run.content.strip() or None
-                skip_inline = False
-            else:
-                walk.plain_item(run)
+            walk.plain_item(run)
         else:
             for token in run:
                 kind = token.type
-                if kind == "heading_open":
-                    skip_inline = True
-                    walk.last_paragraph = None
-                elif kind == "blockquote_open":
+                if kind == "blockquote_open":
                     quote_depth += 1
                 elif kind == "blockquote_close":
                     quote_depth -= 1
                 elif quote_depth:
-                    continue
+                    continue  # a quote, headings included, is no part of the list
+                elif kind == "heading_open":
+                    skip_inline = True
+                    walk.last_paragraph = None
                 elif kind == "list_item_open":
                     owner = walk.items[-1].block or walk.items[-1].owner if walk.items else None
                     walk.items.append(_Item(None, owner))
