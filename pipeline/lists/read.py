@@ -169,8 +169,11 @@ def _title_key(title: str | None) -> str | None:
         return None
     # Singular and plural are one title (`Network` / `Networks`): a re-citation. The
     # words without their last `s`, joined by spaces.
-    key = " ".join(_TITLE_WORD.findall(title.lower())).replace("s ", " ")
-    key = key.removesuffix("s")
+    low = title.lower()
+    # Most titles are words and single spaces already, and stay as they are.
+    if not (low.replace(" ", "").isalnum() and "  " not in low and low.strip(" ") == low):
+        low = " ".join(_TITLE_WORD.findall(low))
+    key = low.replace("s ", " ").removesuffix("s")
     return key if len(key) >= 8 else None
 
 

@@ -54,12 +54,11 @@ class Block:
 
 
 def _cites(segs: list[Seg]) -> bool:
+    # The links first: most entries link, and a link is quicker to read than text for ids.
     for seg in segs:
         if seg.kind == "link" and (_ABSOLUTE.match(seg.href) or not seg.href.strip()):
             return True
-        if seg.kind == "text" and found_ids(seg.text):
-            return True
-    return False
+    return any(seg.kind == "text" and found_ids(seg.text) for seg in segs)
 
 
 def _lines(segs: list[Seg]) -> list[list[Seg]]:
@@ -221,7 +220,10 @@ def _bracketed(segs: list[Seg], at: int) -> bool:
 
 
 def _names_an_arxiv_id(segs: list[Seg]) -> bool:
-    return any(found_ids(s.href if s.kind == "link" else s.text) for s in segs if s.kind != "code")
+    # The links first: an entry that names an id most often names it in its link.
+    return any(found_ids(s.href) for s in segs if s.kind == "link") or any(
+        found_ids(s.text) for s in segs if s.kind not in ("code", "link")
+    )
 
 
 def _cites_a_paper_link(segs: list[Seg]) -> bool:
