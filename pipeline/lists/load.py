@@ -19,7 +19,8 @@ _HERE = Path(__file__).resolve().parent
 # The code that turns a list's bytes into entries: a change to any of it may read the
 # same bytes differently.
 _READER_SOURCES = (
-    *(_HERE / name for name in ("read.py", "walk.py", "parts.py", "table.py", "words.py")),
+    *(_HERE / name for name in ("read.py", "walk.py", "markdown.py", "inline.py")),
+    *(_HERE / name for name in ("parts.py", "chunks.py", "table.py", "words.py")),
     _HERE.parent / "ids.py",
     _HERE.parent / "records.py",
 )
