@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast
 
 # Archives that had old-style identifiers (the subject-class suffix is optional).
 OLD_ARCHIVES = frozenset(
@@ -155,9 +155,10 @@ def found_ids(text: str) -> tuple[FoundId, ...]:
         return ()
     found = []
     for m in _FORMS.finditer(text, max(0, hint.start() - _MAX_LEAD)):
-        form: IdForm = "url" if m["url"] else "doi" if m["doi"] else "text"
-        raw = m[form]
-        found.append(FoundId(parse_id(raw), form, m.start(form), m.end(form)))
+        # Each form is one alternative of the pattern with one group, named for the form.
+        form = cast(IdForm, m.lastgroup)
+        start, end = m.span(form)
+        found.append(FoundId(parse_id(m[form]), form, start, end))
     return tuple(found)
 
 

@@ -12,8 +12,7 @@ tests hold them to it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from markdown_it.common.normalize_url import validateLink
 from markdown_it.token import Token
@@ -44,9 +43,11 @@ _PIECES = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Seg:
-    """One piece of an entry's inline text: plain text, a link, a code span or a break."""
+class Seg(NamedTuple):
+    """One piece of an entry's inline text: plain text, a link, a code span or a break.
+
+    A named tuple: an entry has a few, and a list a hundred thousand entries.
+    """
 
     kind: SegKind
     text: str

@@ -20,11 +20,8 @@ _HERE = Path(__file__).resolve().parent
 # same bytes differently.
 # (tests/lists/test_load.py holds this to what pipeline.lists.read imports.)
 _READER_SOURCES = (
-    *(
-        _HERE / name
-        for name in ("read.py", "markdown.py", "inline.py", "walk.py", "parts.py", "table.py")
-    ),
-    _HERE / "words.py",
+    *(_HERE / name for name in ("read.py", "walk.py", "markdown.py", "inline.py")),
+    *(_HERE / name for name in ("parts.py", "chunks.py", "table.py", "words.py")),
     _HERE.parent / "ids.py",
     _HERE.parent / "records.py",
 )

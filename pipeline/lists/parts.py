@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pipeline.lists.chunks import ARXIV_TEXT, BRACKETS, MONTH_YEAR, TAG, chunks, read_chunk
 from pipeline.lists.inline import Seg
 from pipeline.lists.walk import Block
 from pipeline.lists.words import (
@@ -32,20 +33,11 @@ from pipeline.lists.words import (
 Kind = Literal["paper", "code", "resource"]
 LinkRole = Literal["title", "ref", "venue", "code", "note", "anchor"]
 
-# 【Pruning】: the tag notation of Chinese-language awesome lists.
-TAG = re.compile(r"【([^】]+)】")
-# `[2018-CVPR]`, `[2019/04]`, `[CVPR 2020]`, `[72:fire:]`: bracketed prefixes and tags.
-_BRACKETS = re.compile(r"\[[^\[\]]*\]")
 _PREFIX = re.compile(r"^\s*\[(?P<inner>[^\[\]]{1,40})\]\s*")
 _TRAILING_YEAR = re.compile(r"\s*\((?:19|20)\d\d\)\s*$")
 _EMPTY_BRACKETS = re.compile(r"\[\s*\]|(?<!\S)\(\s*\)")
-_DASH = re.compile(r"\s+[-–—]+\s+|^\s*[-–—]+\s+")
 # Slides, talks and videos are resources even when they are PDFs.
 _TALK = re.compile(r"slides?\b|\btalks?\b|\blecture|youtube\.com|youtu\.be|vimeo\.com", re.I)
-_ARXIV_TEXT = re.compile(r"\barXiv:\s?\S+", re.IGNORECASE)
-_MONTH_YEAR = re.compile(r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d")
-_CHUNK_BREAKS = re.compile(r"\||" + _DASH.pattern)
-_BY = re.compile(r"^by\s+", re.IGNORECASE)
 
 
 @dataclass
@@ -235,74 +227,33 @@ def _after(parts: Parts, segs: list[Seg]) -> None:
             if s.kind in ("text", "sep", "link")
         )
     described = False
-    for chunk in _chunks(text):
+    for chunk in chunks(text):
         if described:
             # Past a description only a date stands on its own: `(Jul 2024)`.
-            if _MONTH_YEAR.fullmatch(chunk):
+            if MONTH_YEAR.fullmatch(chunk):
                 parts.year = parts.year or year_of(chunk)
         elif not _read_chunk(parts, chunk):
             described = True  # what a description mentions is not the entry's
 
 
-def _chunks(text: str) -> list[str]:
-    """The pieces of the text after a title, in order: split at brackets, dashes, parens."""
-    # Each pattern needs its colon or bracket: skipped when the text has none.
-    if ":" in text:
-        text = _ARXIV_TEXT.sub(" ", text)
-    if "【" in text:
-        text = TAG.sub(" ", text)
-    if "[" in text:
-        text = _BRACKETS.sub(" | ", text)
-    text = text.replace("(", " | ").replace(")", " | ")
-    chunks = []
-    for piece in _CHUNK_BREAKS.split(text):
-        piece = piece.strip(" .,;:[]")
-        if piece:
-            chunks.append(piece)
-    return chunks
-
-
 def _read_chunk(parts: Parts, chunk: str) -> bool:
     """Read names, a venue or a year from ``chunk``; False when it is a description."""
-    dated = _MONTH_YEAR.fullmatch(chunk)
-    if dated:
-        parts.year = parts.year or year_of(chunk)
-        return True
-    by = _BY.match(chunk)
-    if by:
-        chunk = chunk[by.end() :]
-    pieces = [p.strip() for p in chunk.split(",") if p.strip()]
-    venue = year = None
-    while pieces and (is_year(pieces[-1]) or (not by and is_venue(pieces[-1]))):
-        last = pieces.pop()
-        if is_year(last):
-            year = year or year_of(last)
-        else:
-            venue = last
-            year = year or year_of(last)
-    names = ", ".join(pieces)
-    if pieces and not looks_like_names(names):
-        tail = re.search(r"\bby\s+(.+)$", chunk)
-        if tail and not parts.authors and looks_like_names(tail.group(1)):
-            parts.authors, parts.truncated = split_authors(tail.group(1))
-        elif parts.authors and not parts.venue and _journal(chunk):
-            parts.venue = chunk
-            parts.year = parts.year or year_of(chunk)
+    reading = read_chunk(chunk)
+    if reading.described:
+        if reading.names and not parts.authors:
+            parts.authors, parts.truncated = split_authors(reading.names)
+        elif reading.venue and parts.authors and not parts.venue:
+            parts.venue = reading.venue
+            parts.year = parts.year or reading.year
             return True
         return False
-    if pieces and not parts.authors:
-        parts.authors, parts.truncated = split_authors(names)
-    if venue and not parts.venue:
-        parts.venue = venue
-    if year and not parts.year:
-        parts.year = year
+    if reading.names and not parts.authors:
+        parts.authors, parts.truncated = split_authors(reading.names)
+    if reading.venue and not parts.venue:
+        parts.venue = reading.venue
+    if reading.year and not parts.year:
+        parts.year = reading.year
     return True
-
-
-def _journal(chunk: str) -> bool:
-    """A journal written out with its year (`Adv. Theor. Math. Phys. 1998`)."""
-    dated = bool(re.search(r"\b(?:19|20)\d\d$", chunk))
-    return dated and chunk[:1].isupper() and len(chunk) <= 60 and not looks_like_names(chunk)
 
 
 def _untitled(parts: Parts, segs: list[Seg]) -> None:
@@ -319,13 +270,13 @@ def _untitled(parts: Parts, segs: list[Seg]) -> None:
     before = TAG.sub("", text_of(segs[:first_link]))
     after_segs = segs[first_link + 1 :]
     after = text_of([s for s in after_segs if s.kind == "text"])
-    before = _ARXIV_TEXT.sub("", before)
+    before = ARXIV_TEXT.sub("", before)
     candidate = before if len(before.strip(" [(-").split()) >= 2 else after
     source = "before" if candidate is before else "after"
     candidate = _PREFIX.sub("", candidate.strip().rstrip("[( ").strip())
     if source == "after":
         candidate = candidate.lstrip("]) ").strip()
-        candidate = _BRACKETS.sub("", candidate)
+        candidate = BRACKETS.sub("", candidate)
     head, venue, year = _split_trailing(candidate)
     title, prefix_venue, prefix_year = clean_title(head)
     parts.title = title or None

@@ -54,12 +54,11 @@ class Block:
 
 
 def _cites(segs: list[Seg]) -> bool:
+    # The links first: most entries link, and a link is quicker to read than text for ids.
     for seg in segs:
         if seg.kind == "link" and (_ABSOLUTE.match(seg.href) or not seg.href.strip()):
             return True
-        if seg.kind == "text" and found_ids(seg.text):
-            return True
-    return False
+    return any(seg.kind == "text" and found_ids(seg.text) for seg in segs)
 
 
 def _lines(segs: list[Seg]) -> list[list[Seg]]:
@@ -221,7 +220,10 @@ def _bracketed(segs: list[Seg], at: int) -> bool:
 
 
 def _names_an_arxiv_id(segs: list[Seg]) -> bool:
-    return any(found_ids(s.href if s.kind == "link" else s.text) for s in segs if s.kind != "code")
+    # The links first: an entry that names an id most often names it in its link.
+    return any(found_ids(s.href) for s in segs if s.kind == "link") or any(
+        found_ids(s.text) for s in segs if s.kind not in ("code", "link")
+    )
 
 
 def _cites_a_paper_link(segs: list[Seg]) -> bool:
@@ -245,26 +247,19 @@ def iter_blocks(text: str, *, shortcuts: bool = True) -> Iterator[Block]:
     skip_inline = in_cell = False
     for run in runs(md, text) if shortcuts else top_level(md, text):
         if isinstance(run, Item):
-            if skip_inline:
-                # The title of a heading in a quote is skipped, and the next line read
-                # names the section instead (as for an item read by markdown-it).
-                walk.last_paragraph = None
-                walk.section = run.content.strip() or None
-                skip_inline = False
-            else:
-                walk.plain_item(run)
+            walk.plain_item(run)
         else:
             for token in run:
                 kind = token.type
-                if kind == "heading_open":
-                    skip_inline = True
-                    walk.last_paragraph = None
-                elif kind == "blockquote_open":
+                if kind == "blockquote_open":
                     quote_depth += 1
                 elif kind == "blockquote_close":
                     quote_depth -= 1
                 elif quote_depth:
-                    continue
+                    continue  # a quote, headings included, is no part of the list
+                elif kind == "heading_open":
+                    skip_inline = True
+                    walk.last_paragraph = None
                 elif kind == "list_item_open":
                     owner = walk.items[-1].block or walk.items[-1].owner if walk.items else None
                     walk.items.append(_Item(None, owner))

@@ -104,12 +104,16 @@ def _netloc_path(url: str) -> tuple[str, str]:
     return split.netloc.lower(), split.path.lower()
 
 
-def host(url: str) -> str:
+def _parts(url: str) -> tuple[str, str]:
+    """``_netloc_path``, with a URL ``urlsplit`` refuses (`http://[a`) on no host or path."""
     try:
-        netloc = _netloc_path(url)[0]
+        return _netloc_path(url)
     except ValueError:
-        return ""
-    return netloc.removeprefix("www.")
+        return "", ""
+
+
+def host(url: str) -> str:
+    return _parts(url)[0].removeprefix("www.")
 
 
 @lru_cache(maxsize=1024)
@@ -123,12 +127,12 @@ def _on(url: str, hosts: tuple[str, ...]) -> bool:
 
 def is_code_url(url: str) -> bool:
     """A repository on a code host (not a PDF that happens to be stored there)."""
-    path = _netloc_path(url)[1] if url else ""
+    path = _parts(url)[1] if url else ""
     return _on(url, _CODE_HOSTS) and not path.endswith(".pdf")
 
 
 def is_paper_url(url: str) -> bool:
-    path = _netloc_path(url)[1] if url else ""
+    path = _parts(url)[1] if url else ""
     return _on(url, _PAPER_HOSTS) or path.endswith(".pdf") or "/pdf" in path
 
 
@@ -275,5 +279,8 @@ def split_authors(text: str) -> tuple[tuple[str, ...], bool]:
 
 def another_list(url: str) -> bool:
     """A repository that is itself an awesome list (`owner/awesome-x`), not code."""
-    path = [p for p in urlsplit(url).path.split("/") if p]
+    try:
+        path = [p for p in urlsplit(url).path.split("/") if p]
+    except ValueError:
+        return False  # on no host
     return len(path) == 2 and path[1].lower().startswith("awesome")
