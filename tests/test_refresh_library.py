@@ -170,9 +170,10 @@ LOADED = (
 )
 
 
-def loaded_by_a_run(args: list[str]) -> list[str]:
+def last_line_of(script: str, args: list[str]) -> list[str]:
+    """The words of the last line ``script`` prints, run in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", LOADED, *args],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -180,6 +181,10 @@ def loaded_by_a_run(args: list[str]) -> list[str]:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()[-1].split()
+
+
+def loaded_by_a_run(args: list[str]) -> list[str]:
+    return last_line_of(LOADED, args)
 
 
 @pytest.mark.slow  # what a fresh interpreter imports
@@ -232,12 +237,4 @@ def test_nothing_of_a_run_outlives_its_result(
     # requests-cache keeps the errors of the optional packages it lacks, with the frames
     # they were raised under: the import must not keep the run's frame with them.
     args = [str(tmp_path / "out"), str(tmp_path / "c.sqlite"), api.url, str(small_list)]
-    done = subprocess.run(
-        [sys.executable, "-c", LEFT_ALIVE, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["0", "0"]
+    assert last_line_of(LEFT_ALIVE, args) == ["0", "0"]
