@@ -303,3 +303,14 @@ def test_a_usage_error_and_a_partial_run_are_the_exit_codes_of_the_process(
         partial = run_cli([*args, "--batch-size", "50", "--max-retries", "0"])
     assert partial.returncode == 3, partial.stderr
     assert "pending" in partial.stdout
+
+
+@pytest.mark.parametrize("url", ["http://[a/x.md", "http://[::1", "https://[x]y/", "http://a:b/"])
+@pytest.mark.parametrize("command", [["pull"], ["run", "--api-url"]])
+def test_a_url_urllib_cannot_split_is_a_usage_error_naming_it(
+    command: list[str], url: str, tmp_path: Path
+) -> None:
+    result = cli([*command, url], cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert f"not a valid URL: {url!r}" in line and "Traceback" not in result.stderr

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pipeline.config import DEFAULT_CACHE, DEFAULT_OUT, RunConfig, tunings
 from pipeline.records import Exit
@@ -59,8 +59,19 @@ def number(
     return parse
 
 
+def _split_url(text: str) -> SplitResult:
+    """``text`` split as a URL; an argparse error saying why it cannot be one."""
+    try:
+        split = urlsplit(text)
+        split.port  # noqa: B018 (a port that is not a number raises only when read)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a valid URL: {text!r} ({err})") from err
+    return split
+
+
 def api_url_type(text: str) -> str:
-    if urlsplit(text).scheme not in ("http", "https") or not urlsplit(text).netloc:
+    split = _split_url(text)
+    if split.scheme not in ("http", "https") or not split.netloc:
         raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r}")
     return text
 
@@ -84,7 +95,7 @@ def list_url(text: str) -> str:
             f"{text!r} is not a URL; pull downloads a list from an http(s) URL "
             "(a list file is read as it is: python -m pipeline run FILE)"
         )
-    if urlsplit(text).scheme not in ("http", "https"):
+    if _split_url(text).scheme not in ("http", "https"):
         raise argparse.ArgumentTypeError(f"{text}: only http and https URLs can be pulled")
     return text
 
