@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, cast
 
+from pipeline.text import remembered
+
 # Archives that had old-style identifiers (the subject-class suffix is optional).
 OLD_ARCHIVES = frozenset(
     """
@@ -147,7 +149,7 @@ def find_ids(text: str) -> list[FoundId]:
     return list(found_ids(text))
 
 
-@lru_cache(maxsize=4096)
+@remembered(maxsize=4096)
 def found_ids(text: str) -> tuple[FoundId, ...]:
     """``find_ids``, remembered: an entry's text and links are searched more than once."""
     hint = _HINT.search(text)

@@ -139,7 +139,10 @@ class _Shared:
             raise BrokenAnswer(f"entry {arxiv_id} has an unreadable date {text!r}") from err
         if parsed.tzinfo is None:
             raise BrokenAnswer(f"entry {arxiv_id} has a date without a time zone: {text!r}")
-        self.dates[text] = parsed = parsed.astimezone(UTC)
+        try:
+            self.dates[text] = parsed = parsed.astimezone(UTC)
+        except OverflowError as err:  # `0001-01-01T00:00:00+01:00` is before year 1 in UTC
+            raise BrokenAnswer(f"entry {arxiv_id} has a date out of range: {text!r}") from err
         return parsed
 
     def name(self, text: str) -> str:

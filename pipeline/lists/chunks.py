@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from pipeline.lists.words import is_venue, is_year, looks_like_names, year_of
+from pipeline.text import remembered
 
 # 【Pruning】: the tag notation of Chinese-language awesome lists.
 TAG = re.compile(r"【([^】]+)】")
@@ -44,7 +45,7 @@ def chunks(text: str) -> tuple[str, ...]:
     return _chunks(text)
 
 
-@lru_cache(maxsize=1024)
+@remembered(maxsize=1024)
 def _chunks(text: str) -> tuple[str, ...]:
     """``chunks`` of a text without `arXiv:ID`: what follows an id recurs more than it."""
     # Each pattern needs its bracket: skipped when the text has none.

@@ -22,8 +22,7 @@ _HERE = Path(__file__).resolve().parent
 _READER_SOURCES = (
     *(_HERE / name for name in ("read.py", "walk.py", "markdown.py", "inline.py")),
     *(_HERE / name for name in ("parts.py", "chunks.py", "table.py", "words.py")),
-    _HERE.parent / "ids.py",
-    _HERE.parent / "records.py",
+    *(_HERE.parent / name for name in ("ids.py", "text.py", "records.py")),
 )
 
 

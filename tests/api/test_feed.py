@@ -127,7 +127,15 @@ def _entry(
 
 
 @pytest.mark.parametrize(
-    "published", ["not-a-date", "2015-03-09T15:44:47+25:00", "2015-03-09T15:44:47", ""]
+    "published",
+    [
+        "not-a-date",
+        "2015-03-09T15:44:47+25:00",
+        "2015-03-09T15:44:47",
+        "",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+    ],
 )
 def test_an_entry_with_an_unreadable_date_breaks_the_whole_answer(published: str) -> None:
     body = _feed(_entry("1404.0736v1") + _entry(published=published))

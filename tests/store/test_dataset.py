@@ -169,3 +169,8 @@ def test_without_a_comparable_previous_version_a_table_file_is_changed() -> None
 @pytest.mark.parametrize(("count", "sizes"), [(0, [0]), (1, [1]), (4, [2, 2]), (5, [2, 2, 1])])
 def test_records_come_in_batches_of_the_size_asked(count: int, sizes: list[int]) -> None:
     assert [len(b) for b in in_batches(list(range(count)), size=2)] == sizes
+
+
+def test_the_readme_gives_the_row_group_size_the_store_writes() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"in row groups of {store.BATCH_ROWS:,} rows" in readme
