@@ -271,6 +271,19 @@ def _warm_cells(r: PipelineRun) -> tuple[str, str, str]:
     return (f"{r.warm.wall_s:.1f}", f"{r.warm.cpu_s:.1f}", f"{r.warm.max_rss_mib:.0f}")
 
 
+def _rounds_note(runs: Sequence[PipelineRun]) -> str:
+    """Which sizes ran more than once, and each round's cold CPU time."""
+    notes = [
+        f"\n{r.ids:,} ids ran {len(r.round_cpu_s)} times, each cold then warm in a directory "
+        "of its own; the row is the run with the median cold CPU time (each round's: "
+        + ", ".join(f"{cpu:.1f}" for cpu in r.round_cpu_s)
+        + " s). The targets are checked against it.\n"
+        for r in runs
+        if len(r.round_cpu_s) > 1
+    ]
+    return "".join(notes)
+
+
 def _scale_section(results: BenchResults) -> str:
     rows = [
         (
@@ -304,6 +317,7 @@ def _scale_section(results: BenchResults) -> str:
             ),
             rows,
         )
+        + _rounds_note(results.scale)
         + "\nGrowth of the cold runs from one size to the next:\n\n"
         + _growth(results.scale)
         + "\nThe smallest list is dominated by start-up (interpreter and imports, about the "
@@ -470,9 +484,10 @@ def _how_section(results: BenchResults) -> str:
         f"- The warm-run ratio is the median of {len(results.warm.warm_s)} runs over the "
         f"median of {len(results.warm.floor_s)} imports, alternating, after one untimed "
         "round of each.\n"
-        "- Each synthetic size and batch size is one run (the sizes: one cold, one warm): "
-        "wall times vary by a few percent from run to run (more on a shared machine), CPU "
-        "times less.\n"
+        "- Each synthetic size and batch size is one run (the sizes: one cold, one warm), "
+        f"but the targets' size of {TARGET_IDS:,} ids, which is run three times (the median "
+        "counts): on these shared machines the CPU time of one run varies by up to a tenth "
+        "from run to run, wall times more.\n"
         "- Timings are not asserted in the tests; `tests/test_bench.py` runs the same "
         "measurements at a tiny size and checks their shape.\n"
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from bench.measure import sent_as
-from bench.report import BenchResults, render, table, targets
+from bench.measure import sent_as, synthetic_run
+from bench.report import BenchResults, _rounds_note, render, table, targets
 from bench.run import collect
+from bench.standin import standin_process
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +83,15 @@ def test_table_aligns_numbers_right() -> None:
 
 def test_long_batches_go_as_post() -> None:
     assert (sent_as(100), sent_as(2000)) == ("GET", "POST")
+
+
+@pytest.mark.slow  # the bench measures processes of its own
+def test_a_size_run_in_rounds_reports_the_median_round(tmp_path: Path) -> None:
+    with standin_process(50) as url:
+        run = synthetic_run(50, tmp_path, url, rounds=3)
+    low, middle, high = run.round_cpu_s
+    assert low <= middle <= high and run.cost.cpu_s == middle
+    assert run.warm is not None and run.papers == 50
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["round-0", "round-1", "round-2"]
+    note = _rounds_note([run])
+    assert "50 ids ran 3 times" in note and f"{middle:.1f}" in note
