@@ -485,9 +485,9 @@ def _how_section(results: BenchResults) -> str:
         f"median of {len(results.warm.floor_s)} imports, alternating, after one untimed "
         "round of each.\n"
         "- Each synthetic size and batch size is one run (the sizes: one cold, one warm), "
-        f"but the targets' size of {TARGET_IDS:,} ids, which is run three times (the median "
-        "counts): on these shared machines the CPU time of one run varies by up to a tenth "
-        "from run to run, wall times more.\n"
+        "except a size run in rounds (section 3), whose median cold run counts: on these "
+        "shared machines the CPU time of one run varies by up to a tenth from run to run, "
+        "wall times more.\n"
         "- Timings are not asserted in the tests; `tests/test_bench.py` runs the same "
         "measurements at a tiny size and checks their shape.\n"
     )
