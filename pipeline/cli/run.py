@@ -170,7 +170,12 @@ class _PandasAbsent(importlib.abc.MetaPathFinder):
 def pandas_kept_out() -> Iterator[None]:
     """pandas made unimportable, unless it is imported already: a run never uses it, but
     pyarrow imports it (a sixth of a second, 50 MiB) on its first conversion of Python
-    values, to recognise pandas objects, and once it finds none never looks again."""
+    values, to recognise pandas objects, and once it finds none never looks again.
+
+    For the command's process only: one that goes on afterwards keeps a pyarrow that
+    does not recognise pandas objects it is given (``to_pandas`` and ``from_pandas``
+    still import pandas and work). The library's ``run`` leaves imports alone.
+    """
     if "pandas" in sys.modules:
         yield
         return
