@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, cast
 
+from pipeline.records import record
 from pipeline.text import remembered
 
 # Archives that had old-style identifiers (the subject-class suffix is optional).
@@ -70,7 +71,7 @@ class ArxivId:
         return self.base if self.version is None else f"{self.base}v{self.version}"
 
 
-@dataclass(frozen=True)
+@record
 class ParsedId:
     """The outcome of reading one id as written: a valid id, or the reason it is not one.
 
@@ -83,7 +84,7 @@ class ParsedId:
     error: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class FoundId:
     """An id found in a piece of text, with where it stood."""
 

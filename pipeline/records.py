@@ -13,10 +13,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Literal, cast, get_args, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    TypeVar,
+    cast,
+    dataclass_transform,
+    get_args,
+    get_type_hints,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+_R = TypeVar("_R")
+
+
+@dataclass_transform(frozen_default=True)
+def record(cls: type[_R]) -> type[_R]:
+    """A record made many times a run (a few for every entry of every list): a frozen
+    dataclass with slots to the type checker, which refuses an assignment to any field.
+
+    At run time its fields are plain slots. A frozen dataclass sets each field through
+    ``object.__setattr__``, which costs four times as much as setting a slot; a record is
+    still hashable and equal by value, as a frozen dataclass is.
+    """
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
 
 EntryStatus = Literal[
     "enriched", "not_found", "invalid_id", "no_arxiv_id", "not_on_arxiv", "failed", "not_a_paper"
@@ -60,7 +84,7 @@ EntryKey = tuple[str, int]
 """An entry's identity within a run: its list file and line."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Paper:
     """arXiv's record of one paper, at the latest version the API returned."""
 
@@ -87,7 +111,7 @@ class Paper:
         return bool(self.comment and _WITHDRAWN.search(self.comment))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """One entry of a list, as written, with the arXiv id found in it (if any)."""
 
@@ -196,7 +220,7 @@ class TitleMatches:
     papers: Mapping[str, Paper] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntryRow:
     """An entry with the id it resolved to and what became of it."""
 
@@ -208,7 +232,7 @@ class EntryRow:
     checked_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PaperRow:
     """A paper with the tags and sections of the entries that cite it."""
 
@@ -235,7 +259,7 @@ class Change:
     detected_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NameCheck:
     """One difference between an entry and arXiv's record; fields are AUTHOR_FIXES columns.
 

@@ -126,13 +126,20 @@ def _names_in(text: str, names: Sequence[str]) -> list[str]:
     """The pieces of ``text`` that are one of ``names``, as the text writes them: alike
     enough, or `J. Smith` for `John Smith` (the last word and the first initial agree)."""
     # A name with no letters or digits (a lone "-" from a broken record) names nobody.
-    wanted = [words for words in (_plain(n).split() for n in names) if words]
+    read = [(n, _plain(n).split()) for n in names]
+    wanted = [words for _, words in read if words]
     joined = [" ".join(words) for words in wanted]
     exact = set(joined)
+    # A piece written exactly as arXiv writes a name needs no plain form.
+    as_written = {n for n, words in read if 0 < len(words) <= 6}
     surnames = {(words[-1], words[0][0]) for words in wanted}
     found: list[str] = []
     for piece in _SEPARATORS.split(text):
         piece = _without_not_names(piece.strip()).strip(_EDGES)
+        if piece in as_written:
+            if piece not in found:
+                found.append(piece)
+            continue
         words = _plain(piece).split()
         if not words or len(words) > 6 or piece in found:
             continue
