@@ -24,6 +24,8 @@ _CODE_WORD = re.compile(r"[^\s&/,+]+")
 _YEAR_ALONE = re.compile(r"\(?((?:19[5-9]|20[0-4])\d)\)?")
 _SHORT_YEAR_SUFFIX = re.compile(r"'\d\d$")
 _VENUE_NUMBER = re.compile(r"'?\d{2,4}(?:'s)?")
+# What `\d` matches `str.isdigit` accepts (it accepts superscripts too).
+_DIGIT = re.compile(r"\d")
 
 YEAR = re.compile(r"(?<![\d.])((?:19[5-9]|20[0-4])\d)(?![\d.])")
 _SHORT_YEAR = re.compile(r"^'(\d\d)$|^[A-Za-z]+'(\d\d)$")

@@ -6,6 +6,8 @@ import random
 import re
 from urllib.parse import urlsplit
 
+import pytest
+
 from pipeline.lists import words
 from pipeline.lists.words import clean_names, looks_like_names, split_authors
 
@@ -74,3 +76,26 @@ def test_names_with_marks_and_truncation() -> None:
     assert split_authors("A. One, B. Two.. et al..") == (("A. One", "B. Two"), True)
     assert looks_like_names("Song Han, Huizi Mao, et al.")
     assert not looks_like_names("Pruning Filters for Efficient ConvNets")
+
+
+def test_a_text_with_a_digit_is_refused_as_its_pieces_would_refuse_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random(7)
+    pieces = [
+        "Song Han",
+        "Wei Li",
+        "A. B. Smith",
+        "van der Berg",
+        "de la Cruz",
+        ", ",
+        " and ",
+        "; ",
+    ]
+    pieces += ["0", "7", "2019", "\u00b2", "\u0663", "et al.", "...", "*", "†", " ", ".", "x1"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(20000)]
+    texts += ["Author 7 One, Author 7 Two, Common Author .", "Li\u00b2, Wang", "Han 2016"]
+    quick = [(looks_like_names(t), looks_like_names(t, loose=True)) for t in texts]
+    monkeypatch.setattr(words, "_DIGIT", re.compile(r"(?!)"))  # a pattern that never matches
+    assert [(looks_like_names(t), looks_like_names(t, loose=True)) for t in texts] == quick
+    assert not any(names for names, _ in quick[-3:]) and not any(loose for _, loose in quick[-3:])
