@@ -240,7 +240,8 @@ def looks_like_names(text: str, loose: bool = False) -> bool:
     if not text or len(text) > 1000 or text.endswith(":"):
         return False
     text = _without_truncation(text).strip().rstrip(".,").strip()
-    if not text:
+    if not text or _DIGIT.search(text):
+        # A digit stands in one of the pieces, and no name holds one (see ``_is_name``).
         return False
     pieces = [p for p in _separated(text) if p.strip()]
     if len(pieces) == 1 and len(pieces[0].split()) > 4:
