@@ -94,6 +94,13 @@ class FoundId:
     end: int
 
 
+CANONICAL_ID = re.compile(
+    r"(?:1[5-9]|[2-9][0-9])(?:0[1-9]|1[0-2])\.[0-9]{5}(?:v([1-9][0-9]*))?", re.ASCII
+)
+"""A new-style id from 1501 on, with its version (group 1) or not: nearly every id a list
+writes or arXiv answers, valid as written."""
+
+
 def _new_style_digits(yymm: str) -> int:
     """How many digits follow the dot for a new-style id of month ``yymm``."""
     return 4 if yymm <= "1412" else 5
@@ -111,6 +118,9 @@ def parse_id(raw: str) -> ParsedId:
     anything else that cannot exist (``0808.15394``, ``1503.02531v0``) is returned with
     ``error`` set and no id.
     """
+    if canonical := CANONICAL_ID.fullmatch(raw):
+        version = canonical[1]
+        return ParsedId(raw, ArxivId(raw[:10], int(version)) if version else ArxivId(raw))
     text = raw.strip()
     if m := _NEW.fullmatch(text):
         yymm, num = m["yymm"], m["num"]

@@ -65,3 +65,24 @@ def test_results_are_not_shared_lists() -> None:
 def test_a_remembered_id_is_the_same_reading() -> None:
     assert parse_id("1404.00736") == parse_id.__wrapped__("1404.00736")
     assert parse_id(" 1503.02531v2 ") == parse_id.__wrapped__(" 1503.02531v2 ")
+
+
+def test_canonical_ids_are_read_as_the_general_reading_reads_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random(11)
+    digits = "0123456789"
+    raws = ["2001.10000", "2001.10000v2", "1501.00001v10", "9912.99999", "2013.12345"]
+    raws += ["1412.12345", "1500.12345", "1513.12345", "2001.1000", "2001.10000v0", "2001.10000v01"]
+    for _ in range(20000):
+        raw = (
+            "".join(rng.choice(digits) for _ in range(4))
+            + "."
+            + "".join(rng.choice(digits) for _ in range(rng.choice((4, 5, 5, 6))))
+        )
+        raw += rng.choice(("", "", "v1", "v2", "v0", "v12", "v01", " ", "x"))
+        raws.append(rng.choice(("", "", " ")) + raw)
+    quick = [parse_id.__wrapped__(raw) for raw in raws]
+    assert ids.CANONICAL_ID.fullmatch("2001.10000") and ids.CANONICAL_ID.fullmatch("2001.10000v2")
+    monkeypatch.setattr(ids, "CANONICAL_ID", re.compile(r"(?!)"))  # a pattern that never matches
+    assert [parse_id.__wrapped__(raw) for raw in raws] == quick

@@ -28,7 +28,7 @@ from sys import intern
 
 from lxml import etree
 
-from pipeline.ids import parse_id, unversioned
+from pipeline.ids import CANONICAL_ID, parse_id, unversioned
 from pipeline.records import Paper
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -36,11 +36,6 @@ ARXIV = "http://arxiv.org/schemas/atom"
 _A = f"{{{ATOM}}}"
 _X = f"{{{ARXIV}}}"
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
-_CANONICAL_ID = re.compile(
-    r"(?:1[5-9]|[2-9][0-9])(?:0[1-9]|1[0-2])\.[0-9]{5}v[1-9][0-9]*", re.ASCII
-)
-"""The id of nearly every entry: new-style, from 1501 on, with a version; ``parse_id`` takes
-it as written."""
 
 FIELDS_ALWAYS_SENT = ("pdf link", "categories", "authors")
 """Fields arXiv sends for every paper: one missing from every entry of a run means the API
@@ -112,8 +107,9 @@ def _text(element: etree._Element | None) -> str | None:
 def _entry_id(text: str) -> tuple[str, int | None, str] | None:
     """An entry's id as (id without version, version, id as ``ArxivId`` writes it), or None
     if ``parse_id`` refuses it."""
-    if _CANONICAL_ID.fullmatch(text):
-        return text[:10], int(text[11:]), text
+    canonical = CANONICAL_ID.fullmatch(text)
+    if canonical and canonical[1]:  # arXiv writes every id it answers with its version
+        return text[:10], int(canonical[1]), text
     parsed = parse_id(text).id
     return None if parsed is None else (parsed.base, parsed.version, str(parsed))
 
