@@ -82,7 +82,10 @@ def test_canonical_ids_are_read_as_the_general_reading_reads_them(
         )
         raw += rng.choice(("", "", "v1", "v2", "v0", "v12", "v01", " ", "x"))
         raws.append(rng.choice(("", "", " ")) + raw)
+    with monkeypatch.context() as patched:
+        # A canonical id is read before the general patterns are tried.
+        patched.setattr(ids, "_NEW", re.compile(r"(?!)"))
+        assert parse_id.__wrapped__("2001.10000v2").id == ids.ArxivId("2001.10000", 2)
     quick = [parse_id.__wrapped__(raw) for raw in raws]
-    assert ids.CANONICAL_ID.fullmatch("2001.10000") and ids.CANONICAL_ID.fullmatch("2001.10000v2")
     monkeypatch.setattr(ids, "CANONICAL_ID", re.compile(r"(?!)"))  # a pattern that never matches
     assert [parse_id.__wrapped__(raw) for raw in raws] == quick

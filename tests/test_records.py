@@ -67,7 +67,10 @@ def test_records_differing_in_one_field_differ() -> None:
     assert parse_id("1412.6550") != parse_id("1412.6550v2")
 
 
-def test_the_type_checker_refuses_an_assignment_to_any_record(tmp_path: Path) -> None:
+def test_the_type_checker_refuses_an_assignment_to_any_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # where mypy finds the project's configuration and the package
     assigning = tmp_path / "assigning.py"
     assigning.write_text(
         "from pipeline.ids import FoundId, ParsedId\n"

@@ -108,8 +108,9 @@ def _entry_id(text: str) -> tuple[str, int | None, str] | None:
     """An entry's id as (id without version, version, id as ``ArxivId`` writes it), or None
     if ``parse_id`` refuses it."""
     canonical = CANONICAL_ID.fullmatch(text)
-    if canonical and canonical[1]:  # arXiv writes every id it answers with its version
+    if canonical and canonical[1]:
         return text[:10], int(canonical[1]), text
+    # An id without its version, or not canonical: as ``parse_id`` reads it.
     parsed = parse_id(text).id
     return None if parsed is None else (parsed.base, parsed.version, str(parsed))
 

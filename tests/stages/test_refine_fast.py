@@ -5,13 +5,18 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
+
+from rapidfuzz import fuzz, process
 
 from pipeline.lists.read import extract_entries
 from pipeline.stages.refine import (
+    _EDGES,
     _NOT_NAME,
     _SEPARATORS,
     _TRUNCATED,
+    NAME_MATCH,
     _names_in,
     _plain,
     _read_as,
@@ -96,3 +101,40 @@ def test_reading_an_entry_anew_replaces_its_title_and_names_only() -> None:
         entry, title="Another Title", authors=("C. Author",), authors_truncated=True
     )
     assert entry.title == "A Title"  # the input is untouched
+
+
+def _names_in_plain(text: str, names: Sequence[str]) -> list[str]:
+    """``_names_in`` as first written: every piece read through its plain form."""
+    wanted = [words for words in (_plain(n).split() for n in names) if words]
+    joined = [" ".join(words) for words in wanted]
+    exact = set(joined)
+    surnames = {(words[-1], words[0][0]) for words in wanted}
+    found: list[str] = []
+    for piece in _SEPARATORS_PLAIN.split(text):
+        piece = _NOT_NAME_PLAIN.sub("", piece.strip()).strip(_EDGES)
+        words = _plain(piece).split()
+        if not words or len(words) > 6 or piece in found:
+            continue
+        key = " ".join(words)
+        if (
+            key in exact
+            or (len(words) >= 2 and (words[-1], words[0][0]) in surnames)
+            or process.extractOne(key, joined, scorer=fuzz.ratio, score_cutoff=NAME_MATCH)
+        ):
+            found.append(piece)
+    return found
+
+
+def test_names_written_as_arxiv_writes_them_are_found_as_any_other() -> None:
+    long_name = "Ana Maria de la Cruz y Lopez"  # seven words: too many to be one name
+    names = [["Ann Lee", "Wei Zhang"], ["Ann Lee", "Ann Lee"], [long_name, "Bo Li"], ["-", ""]]
+    pieces = ["Ann Lee", "Wei Zhang", long_name, "Bo Li", "A. Lee", "【Tag】Ann Lee", "Ann Lee."]
+    pieces += ["[1] Bo Li", "by Wei Zhang", " Ann Lee ", "Zhang Wei", "-", "Σ", "et al."]
+    for arxiv_names in names:
+        for combination in itertools.product(pieces, repeat=3):
+            for separator in (", ", " and ", " | "):
+                text = separator.join(combination)
+                found = _names_in(text, arxiv_names)
+                assert found == _names_in_plain(text, arxiv_names), (text, arxiv_names)
+    assert _names_in("Ann Lee, Ann Lee", ["Ann Lee"]) == ["Ann Lee"]
+    assert _names_in(long_name, [long_name]) == []
