@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 
 SAMPLES = ROOT.parent / "shared" / "arxiv-api" / "samples"
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
+NS = 'xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"'
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"no recorded answers in {SAMPLES}")
 
 
@@ -103,12 +104,9 @@ def test_the_standin_answers_in_the_recorded_format() -> None:
     assert paper.arxiv_id == "1503.02531" and paper.authors
 
 
-def _feed(entry: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">'
-        f"{entry}</feed>"
-    ).encode()
+def feed_of(*entries: str) -> bytes:
+    """An Atom answer holding ``entries``."""
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<feed {NS}>{"".join(entries)}</feed>'.encode()
 
 
 def _entry(
@@ -138,44 +136,44 @@ def _entry(
     ],
 )
 def test_an_entry_with_an_unreadable_date_breaks_the_whole_answer(published: str) -> None:
-    body = _feed(_entry("1404.0736v1") + _entry(published=published))
+    body = feed_of(_entry("1404.0736v1") + _entry(published=published))
     with pytest.raises(BrokenAnswer, match=r"1503\.02531"):
         parse_feed(body, NOW)
 
 
 def test_an_entry_without_published_breaks_the_whole_answer() -> None:
-    body = _feed(_entry().replace("<published>2015-03-09T15:44:47Z</published>", ""))
+    body = feed_of(_entry().replace("<published>2015-03-09T15:44:47Z</published>", ""))
     with pytest.raises(BrokenAnswer, match="no <published>"):
         parse_feed(body, NOW)
 
 
 def test_one_version_answered_twice_differently_is_broken() -> None:
     with pytest.raises(BrokenAnswer, match="answered twice"):
-        parse_feed(_feed(_entry() + _entry(title="Something else")), NOW)
-    same_twice = parse_feed(_feed(_entry() + _entry()), NOW)
+        parse_feed(feed_of(_entry() + _entry(title="Something else")), NOW)
+    same_twice = parse_feed(feed_of(_entry() + _entry()), NOW)
     assert len(same_twice.papers) == 2
 
 
 def test_an_unreadable_entry_id_breaks_the_answer() -> None:
     with pytest.raises(BrokenAnswer, match="unreadable id"):
-        parse_feed(_feed(_entry(arxiv_id="not-an-id")), NOW)
+        parse_feed(feed_of(_entry(arxiv_id="not-an-id")), NOW)
 
 
 def test_offsets_are_turned_into_utc() -> None:
-    (paper,) = parse_feed(_feed(_entry(published="2015-03-09T17:44:47+02:00")), NOW).papers
+    (paper,) = parse_feed(feed_of(_entry(published="2015-03-09T17:44:47+02:00")), NOW).papers
     assert paper.published == datetime(2015, 3, 9, 15, 44, 47, tzinfo=UTC)
 
 
 def test_the_pdf_link_is_found_by_its_type_when_its_title_is_gone() -> None:
-    (paper,) = parse_feed(_feed(_entry(pdf="")), NOW).papers
+    (paper,) = parse_feed(feed_of(_entry(pdf="")), NOW).papers
     assert paper.pdf_url == "https://arxiv.org/pdf/1503.02531v1"
 
 
 def test_a_field_missing_from_every_entry_is_reported() -> None:
     no_pdf = _entry().replace('rel="related" type="application/pdf" title="pdf"', 'rel="x"')
-    feed = parse_feed(_feed(no_pdf + no_pdf.replace("1503.02531", "1404.0736")), NOW)
+    feed = parse_feed(feed_of(no_pdf + no_pdf.replace("1503.02531", "1404.0736")), NOW)
     assert feed.missing == {"pdf link"}
-    assert parse_feed(_feed(no_pdf + _entry("1404.0736v1")), NOW).missing == set()
+    assert parse_feed(feed_of(no_pdf + _entry("1404.0736v1")), NOW).missing == set()
 
 
 def test_clean_text_joins_lines_and_drops_control_and_bidi_characters() -> None:

@@ -15,10 +15,10 @@ from pipeline.api.feed import BrokenAnswer, Feed, _entry_id, base_id, clean_text
 from pipeline.api.urls import _quoted_length
 from pipeline.ids import parse_id, unversioned
 from tests.api import feed_oracle
+from tests.api.test_feed import feed_of
 from tests.api.test_transport import fake_response
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
-NS = 'xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"'
 
 
 def outcome(parse: object, body: bytes) -> Feed | str:
@@ -36,10 +36,6 @@ def agree(body: bytes) -> Feed | str:
     quick, plain = outcome(parse_feed, body), outcome(feed_oracle.parse_feed, body)
     assert quick == plain, body.decode("utf-8", "replace")
     return quick
-
-
-def feed_of(*entries: str) -> bytes:
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<feed {NS}>{"".join(entries)}</feed>'.encode()
 
 
 # -- odd answers, each named -----------------------------------------------------------------
