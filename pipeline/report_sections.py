@@ -8,41 +8,35 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.lists.read import ListError, read_list_text
 from pipeline.records import EntryRow
 from pipeline.report_html import Markup, arxiv_link, long_token, note, table, text
 from pipeline.stages.findings import SEVERITIES, Finding, counts, find_all
 from pipeline.store.commit import StoreError
-from pipeline.store.last_run import LastRun, read_last_run, with_other_ids
+from pipeline.store.last_run import LastRun, read_last_run
 from pipeline.store.schema import AUTHOR_FIXES
 from pipeline.text import counted
 
 TIED_NAMES_SHOWN = 40
 
 
-def _list_text(path: str, sha256: str) -> str | None:
-    """The list as the run read it, or None when it is gone or has changed since."""
+def _as_read(path: str, sha256: str) -> bool:
+    """Whether the list is still the bytes the run read."""
     try:
-        listed = read_list_text(Path(path))
-        data = Path(path).read_bytes()
-    except (ListError, OSError):
-        return None
-    return listed if hashlib.sha256(data).hexdigest() == sha256 else None
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
+    except OSError:
+        return False
 
 
 def _findings(last: LastRun) -> tuple[list[Finding], list[str]]:
     """Every finding of the lists the last run read, as ``check`` gives them, and the
-    lists whose text could not be read back as the run read it."""
+    lists that are no longer the bytes the run read."""
     found: list[Finding] = []
     unread: list[str] = []
     for record in last.manifest.lists:
         rows = [r for r in last.entries if r.entry.list_file == record.path]
         checks = [c for c in last.name_checks if c.list_file == record.path]
-        listed = _list_text(record.path, record.sha256)
-        if listed is None:
+        if not _as_read(record.path, record.sha256):
             unread.append(record.path)
-        else:
-            rows = with_other_ids(rows, listed, record.path)
         found += find_all(rows, last.papers, checks)
     return found, unread
 

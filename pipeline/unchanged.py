@@ -23,7 +23,6 @@ from pipeline.lists.load import ListRead, ListSource, reader_version
 from pipeline.records import (
     Answers,
     Dataset,
-    EntryRow,
     History,
     Manifest,
     NameCheck,
@@ -35,7 +34,7 @@ from pipeline.stages.join import removed_papers
 from pipeline.stages.plan import plan_run
 from pipeline.store.commit import StoreError
 from pipeline.store.dataset import python_columns, read_table, write_dataset
-from pipeline.store.history import entries_of
+from pipeline.store.history import entry_rows_of
 from pipeline.store.last_run import read_manifest
 from pipeline.store.schema import AUTHOR_FIXES
 from pipeline.store.write import manifest_document
@@ -72,15 +71,11 @@ def unchanged_run(
         or not _same_lists(manifest, sources)
     ):
         return None
-    table = history.entries_table
-    entries = entries_of(table)
+    rows = entry_rows_of(history.entries_table)
+    entries = [r.entry for r in rows]
     plan = plan_run(entries, history, started, config.max_age)
     if plan.ids or plan.titles:
         return None
-    columns = table.select(["arxiv_id", "id_source", "match_score", "status", "checked_at"])
-    rows = [
-        EntryRow(*values) for values in zip(entries, *python_columns(columns).values(), strict=True)
-    ]
     papers = history.papers_table.select(["arxiv_id", "tags", "sections", "code_urls"])
     paper_rows = [
         PaperRow(history.papers[i], tuple(tags), tuple(sections), tuple(code_urls))

@@ -343,3 +343,23 @@ def test_while_a_run_holds_the_dataset_check_exits_4(own_api: FakeArxiv, tmp_pat
     assert (
         done.stderr == f"error: a run is writing {tmp_path / 'out'} now; try again when it ends\n"
     )
+
+
+def test_ids_that_disagree_name_the_id_the_entry_cites_and_the_other(
+    own_api: FakeArxiv, tmp_path: Path
+) -> None:
+    # The link names 1503.02531, the text 1510.00149, the title is 1510.00149's: the entry
+    # cites 1510.00149, and the message names both ids, as the run resolved them.
+    line = (
+        f"- [{DEEP_COMPRESSION}](https://arxiv.org/abs/1503.02531) arXiv preprint arXiv:1510.00149"
+    )
+    path = run_over(own_api, tmp_path, [line])
+    (finding,) = check_json(tmp_path)
+    assert (finding["code"], finding["arxiv_id"]) == ("ids_disagree", "1510.00149")
+    assert finding["message"].endswith("disagree: 1510.00149 and 1503.02531")
+    # As it said while the list was unchanged, so it says once the list has changed.
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    report = cli(["report", "--enriched", str(tmp_path / "out"), "--out", str(tmp_path / "r")])
+    assert report.returncode == 0, report.stderr
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "disagree: 1510.00149 and 1503.02531" in page

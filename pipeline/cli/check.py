@@ -69,9 +69,9 @@ def _record_of(path: Path, manifest: Manifest) -> ListRecord | None:
 
 def _checked_lists(
     given: Sequence[Path], manifest: Manifest, enriched: Path
-) -> list[tuple[str, ListRecord, str]]:
-    """(name to report, manifest record, text) of each list to check; a list the last
-    run did not read, or has changed since, is a UsageError that says to run first."""
+) -> list[tuple[str, ListRecord]]:
+    """(name to report, manifest record) of each list to check; a list the last run did
+    not read, or has changed since, is a UsageError that says to run first."""
     from pipeline.lists.read import read_list_text
 
     chosen = (
@@ -85,7 +85,7 @@ def _checked_lists(
         if record is not None and record.path in seen:
             continue  # the same list named twice
         run_first = f"run `python -m pipeline run {name} --out {enriched}` first"
-        text = read_list_text(Path(name))
+        read_list_text(Path(name))  # a missing or unreadable list is an error naming it
         if record is None:
             raise UsageError(f"{name}: the last run in {enriched} did not read it; {run_first}")
         if hashlib.sha256(Path(name).read_bytes()).hexdigest() != record.sha256:
@@ -94,7 +94,7 @@ def _checked_lists(
                 f"the manifest's); {run_first}"
             )
         seen.add(record.path)
-        checked.append((name, record, text))
+        checked.append((name, record))
     return checked
 
 
@@ -103,7 +103,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from pipeline.stages.findings import find_all
     from pipeline.store.commit import MANIFEST
-    from pipeline.store.last_run import read_last_run, reading, with_other_ids
+    from pipeline.store.last_run import read_last_run, reading
     from pipeline.store.schema import ENTRIES
 
     if not (args.enriched / ENTRIES.file).is_file() or not (args.enriched / MANIFEST).is_file():
@@ -112,10 +112,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         last = read_last_run(args.enriched)
     findings: list[Finding] = []
     checked = _checked_lists(args.lists, last.manifest, args.enriched)
-    for name, record, text in checked:
+    for name, record in checked:
         rows = [r for r in last.entries if r.entry.list_file == record.path]
         checks = [c for c in last.name_checks if c.list_file == record.path]
-        found = find_all(with_other_ids(rows, text, record.path), last.papers, checks)
+        found = find_all(rows, last.papers, checks)
         findings += [replace(f, list_file=name) for f in found]
     if args.format == "json":
         print(json.dumps(as_json(findings), indent=2, ensure_ascii=False))

@@ -8,7 +8,7 @@ from typing import Any, cast
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.records import Entry, History, Paper, Searched, Unanswered
+from pipeline.records import Entry, EntryRow, History, Paper, Searched, Unanswered
 from pipeline.store.dataset import papers_by_id, python_columns, read_table
 from pipeline.store.schema import ENTRIES, PAPERS
 
@@ -74,6 +74,8 @@ def entries_of(entries: pa.Table) -> list[Entry]:
     for name in ("tags", "authors", "code_urls", "defects", "other_ids"):
         columns[name] = [tuple(v or ()) for v in columns[name]]
     columns["authors_truncated"] = [bool(v) for v in columns["authors_truncated"]]
+    # Datasets written before entries had a kind hold only papers.
+    columns["kind"] = [kind or "paper" for kind in columns["kind"]]
     # The row's id and source are what the run resolved: an id found by a title search
     # is not the entry's own.
     searched = [source == "title_search" for source in columns["id_source"]]
@@ -82,3 +84,13 @@ def entries_of(entries: pa.Table) -> list[Entry]:
     columns["text"] = [""] * entries.num_rows
     ordered = [columns[name] for name in Entry.__dataclass_fields__]
     return [Entry(*values) for values in zip(*ordered, strict=True)]
+
+
+def entry_rows_of(entries: pa.Table) -> list[EntryRow]:
+    """The rows of an entries.parquet table: each entry (``entries_of``) with the id it
+    resolved to and what became of it."""
+    resolved = entries.select(["arxiv_id", "id_source", "match_score", "status", "checked_at"])
+    return [
+        EntryRow(*values)
+        for values in zip(entries_of(entries), *python_columns(resolved).values(), strict=True)
+    ]

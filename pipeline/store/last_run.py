@@ -13,17 +13,17 @@ import json
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Union, cast, get_args, get_origin, get_type_hints
 
 import pyarrow as pa
 
-from pipeline.lists.read import extract_entries
-from pipeline.records import Entry, EntryRow, Manifest, NameCheck, Paper
+from pipeline.records import EntryRow, Manifest, NameCheck, Paper
 from pipeline.store.commit import MANIFEST, DatasetLock, LockedError, StoreError
 from pipeline.store.dataset import papers_by_id
+from pipeline.store.history import entry_rows_of
 from pipeline.store.migrate import read_checked
 from pipeline.store.schema import AUTHOR_FIXES, ENTRIES, PAPERS
 
@@ -130,38 +130,6 @@ def _typed(hint: Any, value: Any, where: str) -> Any:
     return value
 
 
-def _entry_rows(table: pa.Table) -> list[EntryRow]:
-    rows = []
-    for r in table.to_pylist():
-        from_list = r["arxiv_id"] if r["id_source"] != "title_search" else None
-        entry = Entry(
-            list_file=r["list_file"],
-            line=r["line"],
-            section=r["section"],
-            tags=tuple(r["tags"]),
-            title=r["title"],
-            authors=tuple(r["authors"]),
-            authors_truncated=False,
-            url=r["url"],
-            raw_id=r["raw_id"],
-            arxiv_id=from_list,
-            id_fix=r["id_fix"],
-            id_error=r["id_error"],
-            id_source=r["id_source"],
-            kind=r["kind"] or "paper",
-            venue=r["venue"],
-            year=r["year"],
-            code_urls=tuple(r["code_urls"]),
-            defects=tuple(r["defects"]),
-        )
-        rows.append(
-            EntryRow(
-                entry, r["arxiv_id"], r["id_source"], r["match_score"], r["status"], r["checked_at"]
-            )
-        )
-    return rows
-
-
 def _name_checks(table: pa.Table) -> list[NameCheck]:
     names = [f.name for f in fields(NameCheck)]
     return [NameCheck(**{n: r[n] for n in names}) for r in table.to_pylist()]
@@ -181,19 +149,7 @@ def read_last_run(out_dir: Path) -> LastRun:
         tables[schema.file] = read_checked(path, schema)
     return LastRun(
         manifest,
-        _entry_rows(tables[ENTRIES.file]),
+        entry_rows_of(tables[ENTRIES.file]),
         papers_by_id(tables[PAPERS.file]),
         _name_checks(tables[AUTHOR_FIXES.file]),
     )
-
-
-def with_other_ids(rows: list[EntryRow], text: str, list_file: str) -> list[EntryRow]:
-    """The rows of the list ``list_file`` (its ``text`` as the run read it), with the
-    other arXiv ids the entries name, which the dataset does not keep."""
-    others = {e.line: e.other_ids for e in extract_entries(text, list_file) if e.other_ids}
-    return [
-        replace(r, entry=replace(r.entry, other_ids=others[r.entry.line]))
-        if r.entry.line in others
-        else r
-        for r in rows
-    ]
