@@ -38,12 +38,8 @@ def _asked_ids(params: dict[str, list[str]]) -> list[str]:
     return [i for i in values[0].split(",") if i]
 
 
-def is_api_query(request: requests.PreparedRequest) -> bool:
-    """True for a query to the arXiv API (as opposed to, say, downloading a list)."""
-    return _is_api_query(query_params(request))
-
-
 def _is_api_query(params: dict[str, list[str]]) -> bool:
+    """A query to the arXiv API (as opposed to, say, downloading a list)."""
     return "id_list" in params or "search_query" in params
 
 

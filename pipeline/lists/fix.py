@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.ids import find_ids
-from pipeline.lists.marker import restore_marker
+from pipeline.lists.marker import line_at, restore_marker
 from pipeline.lists.read import read_list_text
 from pipeline.store.dataset import (
     DatasetLock,
@@ -182,10 +182,6 @@ def apply_fixes(text: str, fixes: Sequence[ListFix]) -> str:
     return try_fixes(text, fixes)[0]
 
 
-def _line(lines: Sequence[str], number: int) -> str:
-    return lines[number - 1].removesuffix("\r") if 1 <= number <= len(lines) else ""
-
-
 def _title_fix(line_number: int, line: str, title: str) -> ListFix:
     """Collapse runs of spaces in the link text that holds ``title``, or else in the
     title where the line writes it."""
@@ -241,7 +237,7 @@ def plan_fixes(
             fixes.append(ListFix(int(check["line"]), check["listed"], check["on_arxiv"], "author"))
     for row in entries:
         number = int(row["line"])
-        line = _line(lines, number)
+        line = line_at(lines, number)
         defects = row.get("defects") or ()
         marker = restore_marker(lines, number, defects)
         if marker is not None:

@@ -19,7 +19,8 @@ _ITEM = re.compile(
 _GLUED = re.compile(r"[ \t]*[-*+](?=\[|\*\*|__)")
 
 
-def _line(lines: Sequence[str], number: int) -> str:
+def line_at(lines: Sequence[str], number: int) -> str:
+    """Line ``number`` (1-based) of ``lines`` without its carriage return; "" past the end."""
     return lines[number - 1].removesuffix("\r") if 1 <= number <= len(lines) else ""
 
 
@@ -32,13 +33,13 @@ def restore_marker(
     spacing of the item above it (the next number for an ordered list). None when the
     line has neither defect, or no item stands above it in the same block.
     """
-    line = _line(lines, number)
+    line = line_at(lines, number)
     if "no_space_marker" in defects and (glued := _GLUED.match(line)):
         return glued[0], glued[0] + " "
     if "missing_list_marker" not in defects:
         return None
     for above in range(number - 1, 0, -1):
-        text = _line(lines, above)
+        text = line_at(lines, above)
         if not text.strip():
             return None  # a blank line ends the item the line continued
         if item := _ITEM.match(text):
